@@ -1,0 +1,3 @@
+"""hyperlint: a linter for machine-learning training code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from hyperlint.cli import main
+
+main()

@@ -1,0 +1,208 @@
+"""The ``hyperlint`` command line (click), with Ruff's conventions."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from hyperlint import __version__
+from hyperlint.finding import Applicability
+from hyperlint.output import Report, load_formats
+from hyperlint.registry import all_rules, rule_by_code, select_codes, validate_selectors
+from hyperlint.settings import ConfigError, Settings, resolve_settings
+
+EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip().upper() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def load_settings(paths: list[Path], config: Path | None) -> Settings:
+    start = paths[0] if paths else Path.cwd()
+    if not start.exists():
+        start = Path.cwd()
+    return resolve_settings(start, config)
+
+
+def effective_codes(settings: Settings, select=(), ignore=(), extend_select=()) -> set[str]:
+    select = tuple(select) or settings.select
+    ignore = tuple(settings.ignore) + tuple(ignore)
+    extend = tuple(settings.extend_select) + tuple(extend_select)
+    unknown = validate_selectors((*select, *ignore, *extend))
+    if unknown:
+        raise ConfigError(f"unknown rule selector: {', '.join(unknown)} (see `hyperlint rule --all`)")
+    return select_codes(select, ignore, extend)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="hyperlint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """hyperlint: find hard-coded hyperparameters, hand-edited weights and configuration
+    mutated during training in machine-learning code."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the default set).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
+@click.option("--output-format", default="text", show_default=True, help="text, concise, json, json-lines, ...")
+@click.option("--statistics", is_flag=True, help="Show counts for every rule with findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("--fix", is_flag=True, help="Apply safe automatic fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (and list as fixable) unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the diff that --fix would apply; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes that were applied.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit with 1 if any fix was applied.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this config file.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+def check(paths, select, ignore, extend_select, output_format, statistics, exit_zero, quiet, fix, unsafe_fixes,
+          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache) -> None:
+    """Lint PATHS (files or folders; default: the current folder)."""
+    from hyperlint.runner import run_check
+
+    formats = load_formats()
+    if output_format not in formats:
+        raise click.UsageError(
+            f"unknown output format {output_format!r}; choose from {', '.join(sorted(formats))}"
+        )
+    paths = list(paths) or [Path(".")]
+    try:
+        settings = load_settings(paths, config_file)
+        enabled = effective_codes(settings, _codes(select), _codes(ignore), _codes(extend_select))
+    except ConfigError as exc:
+        click.echo(f"hyperlint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        outcomes = run_check(paths, settings, enabled, fix=fix or diff, unsafe=unsafe_fixes, diff=diff)
+    except KeyboardInterrupt:
+        click.echo("hyperlint: interrupted", err=True)
+        sys.exit(130)
+
+    findings = sorted((f for o in outcomes for f in o.findings), key=lambda f: f.sort_key())
+    fixed = {o.path: o.fixed for o in outcomes if o.fixed}
+    total_fixed = sum(sum(c.values()) for c in fixed.values())
+    if diff:
+        text = "".join(o.diff for o in outcomes if o.diff)
+        click.echo(text, nl=False)
+        if not quiet:
+            click.echo(f"Would fix {total_fixed} error{'s' if total_fixed != 1 else ''}.", err=True)
+        sys.exit(EXIT_VIOLATIONS if total_fixed and not exit_zero else EXIT_CLEAN)
+
+    report = Report(
+        findings=findings,
+        sources={o.path: o.source for o in outcomes if o.source is not None},
+        files_checked=len(outcomes),
+        show_fixes=show_fixes,
+        fixed=fixed,
+        unsafe_fixes=unsafe_fixes,
+    )
+    machine = output_format not in ("text", "concise")
+    if statistics and not machine:
+        _print_statistics(findings, unsafe_fixes)
+    else:
+        click.echo(formats[output_format](report), nl=False)
+    if not machine and not quiet:
+        _print_summary(findings, fixed, show_fixes, unsafe_fixes, fix)
+    if exit_zero:
+        sys.exit(EXIT_CLEAN)
+    if findings or (exit_non_zero_on_fix and total_fixed):
+        sys.exit(EXIT_VIOLATIONS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _fixable(finding, unsafe: bool) -> bool:
+    fix = finding.fix
+    return bool(fix and fix.edits) and (
+        fix.applicability is Applicability.SAFE or (unsafe and fix.applicability is Applicability.UNSAFE)
+    )
+
+
+def _print_statistics(findings, unsafe: bool) -> None:
+    counts = Counter(f.code for f in findings)
+    fixable = Counter(f.code for f in findings if _fixable(f, unsafe))
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = rule_by_code(code)
+        name = rule.name if rule else {"HL001": "parse-error", "HL002": "unused-noqa"}.get(code, "")
+        mark = "[*]" if fixable[code] else "   "
+        click.echo(f"{count:>5}\t{code}\t{mark} {name}")
+
+
+def _print_summary(findings, fixed, show_fixes: bool, unsafe: bool, fix_mode: bool) -> None:
+    total_fixed = sum(sum(c.values()) for c in fixed.values())
+    if show_fixes and fixed:
+        click.echo("")
+        click.echo(f"Fixed {total_fixed} error{'s' if total_fixed != 1 else ''}:")
+        for path, codes in sorted(fixed.items()):
+            click.echo(f"- {path}:")
+            for code, count in sorted(codes.items()):
+                rule = rule_by_code(code)
+                click.echo(f"    {count} × {code} ({rule.name if rule else code})")
+    remaining = len(findings)
+    if remaining == 0 and total_fixed == 0:
+        click.echo("All checks passed!")
+        return
+    if total_fixed:
+        click.echo(f"Found {remaining + total_fixed} error{'s' if remaining + total_fixed != 1 else ''} "
+                   f"({total_fixed} fixed, {remaining} remaining).")
+    else:
+        click.echo(f"Found {remaining} error{'s' if remaining != 1 else ''}.")
+    fixable = sum(1 for f in findings if _fixable(f, unsafe))
+    hidden = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability is Applicability.UNSAFE) if not unsafe else 0
+    if fixable and not fix_mode:
+        click.echo(f"[*] {fixable} fixable with the `--fix` option"
+                   + (f" ({hidden} hidden fixes can be enabled with the `--unsafe-fixes` option)." if hidden else "."))
+    elif hidden:
+        click.echo(f"No fixes available ({hidden} hidden fixes can be enabled with the `--unsafe-fixes` option).")
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rule(code: str | None, show_all: bool, output_format: str) -> None:
+    """Show a rule's documentation, or list every rule with --all."""
+    import json
+
+    if show_all or not code:
+        rules = all_rules()
+        if output_format == "json":
+            click.echo(json.dumps([
+                {"code": r.code, "name": r.name, "family": r.family(), "enabled_by_default": r.enabled_by_default,
+                 "summary": r.summary()} for r in rules], indent=2))
+            return
+        click.echo(f"{'code':6}  {'name':44}  {'family':6}  default")
+        for r in rules:
+            click.echo(f"{r.code:6}  {r.name:44}  {r.family():6}  {'on' if r.enabled_by_default else 'off'}")
+        return
+    found = rule_by_code(code)
+    if found is None:
+        click.echo(f"hyperlint: error: unknown rule {code!r} (see `hyperlint rule --all`)", err=True)
+        sys.exit(EXIT_ERROR)
+    if output_format == "json":
+        click.echo(json.dumps({"code": found.code, "name": found.name, "family": found.family(),
+                               "enabled_by_default": found.enabled_by_default,
+                               "explanation": found.documentation()}, indent=2))
+        return
+    default = "on by default" if found.enabled_by_default else "off by default (enable with --extend-select " + found.code + ")"
+    click.echo(f"# {found.name} ({found.code})\n\nFamily {found.family()}, {default}.\n")
+    click.echo(found.documentation())
+
+
+def main() -> None:
+    try:
+        cli(prog_name="hyperlint")
+    except ConfigError as exc:
+        click.echo(f"hyperlint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,439 @@
+"""Lint one file: parse once, collect facts and run every enabled rule in one traversal,
+then turn reports into findings (positions only for files that have any)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from hyperlint.catalogue import Catalogue, load_catalogue
+from hyperlint.context import FileContext
+from hyperlint.facts.names import dotted
+from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
+from hyperlint.noqa import parse_directives
+from hyperlint.registry import ENGINE_CODES, all_rules
+from hyperlint.rule import NodeEdit, Rule
+from hyperlint.settings import Settings
+from hyperlint.source import DecodeError, SourceText
+from hyperlint.walker import walk
+
+PARSE_ERROR = "HL001"
+UNUSED_NOQA = "HL002"
+
+
+@dataclass
+class LintResult:
+    path: str
+    findings: list[Finding]
+    source: SourceText | None = None
+    error: str | None = None  # set when the file could not be read or parsed
+
+
+class Linter:
+    """Holds what is shared across files: the settings, the catalogue and the chosen rules."""
+
+    def __init__(self, settings: Settings, enabled: set[str]) -> None:
+        self.settings = settings
+        self.enabled = enabled
+        self.catalogue: Catalogue = load_catalogue(settings.hyperparameter_slots)
+        self.rules: list[type[Rule]] = [r for r in all_rules() if r.code in enabled]
+
+    # --- entry points -------------------------------------------------------------------------
+    def lint_path(self, path: Path, display: str | None = None) -> LintResult:
+        display = display or str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            message = f"cannot read file: {exc.strerror or exc}"
+            return LintResult(display, [self._error_finding(display, message, 1, 1)], error=message)
+        return self.lint_bytes(data, display, path)
+
+    def lint_bytes(self, data: bytes, display: str, path: Path | None = None) -> LintResult:
+        try:
+            source = SourceText.from_bytes(data)
+        except DecodeError as exc:
+            return LintResult(display, [self._error_finding(display, str(exc), exc.row, exc.column)], error=str(exc))
+        return self.lint_source(source, display, path)
+
+    def lint_text(self, text: str, display: str = "<stdin>", path: Path | None = None) -> LintResult:
+        return self.lint_source(SourceText(text), display, path)
+
+    def lint_source(self, source: SourceText, display: str, path: Path | None = None) -> LintResult:
+        path = path or Path(display)
+        try:
+            module = cst.parse_module(source.text)
+        except cst.ParserSyntaxError as exc:
+            message = f"SyntaxError: {exc.message}"
+            finding = self._error_finding(display, message, exc.raw_line, exc.raw_column + 1)
+            return LintResult(display, [finding], source, error=message)
+        except (RecursionError, MemoryError) as exc:
+            message = f"cannot parse: the file nests too deeply ({type(exc).__name__})"
+            return LintResult(display, [self._error_finding(display, message, 1, 1)], source, error=message)
+        except Exception as exc:  # libcst raises a few other types on odd input
+            message = f"cannot parse: {type(exc).__name__}: {exc}".split("\n")[0]
+            return LintResult(display, [self._error_finding(display, message, 1, 1)], source, error=message)
+        findings = self.lint_module(module, source, display, path)
+        return LintResult(display, findings, source)
+
+    def lint_module(self, module: cst.Module, source: SourceText, display: str, path: Path) -> list[Finding]:
+        is_test = (not self.settings.lint_tests) and self.settings.is_test_file(path)
+        ignored = self.settings.ignored_codes_for(path)
+        rule_types = [
+            r for r in self.rules if (r.lint_tests or not is_test) and not any(r.code.startswith(c) for c in ignored)
+        ]
+        ctx = FileContext(display, source, module, self.settings, self.catalogue, is_test)
+        if rule_types:
+            rules = [r(ctx, self.settings.rule_options.get(r.code)) for r in rule_types]
+            collector = _FactCollector(ctx)
+            collector.prepass(module)
+            visit, leave = collector.handlers()
+            for rule in rules:
+                for attr in dir(type(rule)):
+                    if attr.startswith("visit_"):
+                        visit.setdefault(attr[6:], []).append(getattr(rule, attr))
+                    elif attr.startswith("leave_"):
+                        leave.setdefault(attr[6:], []).insert(0, getattr(rule, attr))
+            walk(module, ctx.stack, visit, leave)
+            for rule in rules:
+                rule.finish()
+        return self._findings(ctx, module, source, display, ignored)
+
+    # --- reports -> findings --------------------------------------------------------------------
+    def _findings(self, ctx: FileContext, module, source: SourceText, display: str, ignored) -> list[Finding]:
+        directives = parse_directives(source.text)
+        if not ctx.reports and not directives.lines:
+            return []
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider) if ctx.reports else {}
+        findings: list[Finding] = []
+        seen: set[tuple] = set()
+        for report in ctx.reports:
+            code = report.rule.code
+            node_range = positions[report.node]
+            start = Position(node_range.start.line, node_range.start.column + 1)
+            end = Position(node_range.end.line, node_range.end.column + 1)
+            key = (code, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows = [start.row]
+            statement_rows = None
+            if report.statement is not None and report.statement in positions:
+                stmt = positions[report.statement]
+                statement_rows = (stmt.start.line, _header_end(report.statement, positions, stmt.end.line))
+                rows += list(statement_rows)
+            if directives.file_suppresses(code) or directives.line_suppresses(code, rows):
+                continue
+            noqa_row = start.row
+            if noqa_row in directives.string_rows and statement_rows:
+                noqa_row = statement_rows[1]
+            fix = Fix(report.suggestion, report.applicability, self._text_edits(report.edits, positions, module, source))
+            findings.append(
+                Finding(
+                    code=code,
+                    message=report.message,
+                    path=display,
+                    start=start,
+                    end=end,
+                    fix=fix,
+                    noqa_row=noqa_row,
+                    start_offset=source.offset(start.row, start.column - 1),
+                    end_offset=source.offset(end.row, end.column - 1),
+                    statement_rows=statement_rows,
+                )
+            )
+        if UNUSED_NOQA in self.enabled and not any(UNUSED_NOQA.startswith(c) for c in ignored):
+            findings.extend(self._unused_noqa(directives, source, display))
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    def _unused_noqa(self, directives, source: SourceText, display: str) -> list[Finding]:
+        if directives.file_suppresses(UNUSED_NOQA):
+            return []
+        known = {r.code for r in all_rules()} | set(ENGINE_CODES)
+        out = []
+        for directive in directives.lines.values():
+            if directive.codes is None:
+                continue
+            ours = [c for c in directive.codes if c.startswith("HL")]
+            unused = [c for c in ours if c not in directive.used]
+            if not unused or UNUSED_NOQA in directive.codes:
+                continue
+            unknown = [c for c in unused if not any(k.startswith(c) for k in known)]
+            disabled = [c for c in unused if c not in unknown and not any(e.startswith(c) for e in self.enabled)]
+            parts = []
+            if unknown:
+                parts.append("unknown code" + ("s" if len(unknown) > 1 else "") + f": {', '.join(unknown)}")
+            if disabled:
+                parts.append("not enabled: " + ", ".join(disabled))
+            unused_only = [c for c in unused if c not in unknown and c not in disabled]
+            if unused_only:
+                parts.append("unused: " + ", ".join(unused_only))
+            message = f"Unused `noqa` directive ({'; '.join(parts)})"
+            start = Position(directive.row, directive.column)
+            end = Position(directive.row, directive.end_column)
+            start_offset = source.offset(start.row, start.column - 1)
+            end_offset = source.offset(end.row, end.column - 1)
+            remaining = [c for c in directive.codes if c not in unused]
+            line = source.line(directive.row)
+            if remaining:
+                content = "# noqa: " + ", ".join(remaining)
+                edit = TextEdit(start_offset, end_offset, content)
+                fix_message = f"Remove unused codes from the `noqa` directive: {', '.join(unused)}"
+            else:
+                # remove the comment and the whitespace before it
+                before = line[: directive.column - 1]
+                stripped = before.rstrip()
+                edit_start = start_offset - (len(before) - len(stripped))
+                after = line[directive.end_column - 1 :]
+                if after.strip():  # other text follows in the same comment: keep it as a comment
+                    edit = TextEdit(start_offset, end_offset, "#" if not after.lstrip().startswith("#") else "")
+                else:
+                    edit = TextEdit(edit_start, end_offset, "")
+                fix_message = "Remove the unused `noqa` directive"
+            out.append(
+                Finding(
+                    UNUSED_NOQA, message, display, start, end,
+                    Fix(fix_message, Applicability.SAFE, (edit,)), directive.row,
+                    start_offset=start_offset, end_offset=end_offset,
+                )
+            )
+        return out
+
+    def _text_edits(self, edits: Sequence[NodeEdit], positions, module: cst.Module, source: SourceText):
+        out = []
+        for edit in edits:
+            node_range = positions.get(edit.node)
+            if node_range is None:
+                continue
+            start = source.offset(node_range.start.line, node_range.start.column)
+            end = source.offset(node_range.end.line, node_range.end.column)
+            content = edit.replacement if isinstance(edit.replacement, str) else module.code_for_node(edit.replacement)
+            if edit.mode == "replace":
+                out.append(TextEdit(start, end, content))
+            elif edit.mode == "insert_before":
+                out.append(TextEdit(start, start, content))
+            elif edit.mode == "insert_after":
+                out.append(TextEdit(end, end, content))
+            elif edit.mode == "insert_line_before":
+                line_start = source.offset(node_range.start.line, 0)
+                out.append(TextEdit(line_start, line_start, content + source.newline))
+            else:
+                raise ValueError(f"unknown edit mode {edit.mode!r}")
+        return tuple(out)
+
+    def _error_finding(self, display: str, message: str, row: int, column: int) -> Finding:
+        row = max(int(row or 1), 1)
+        column = max(int(column or 1), 1)
+        return Finding(
+            PARSE_ERROR, message, display, Position(row, column), Position(row, column),
+            Fix("Fix the file so Python can parse it; hyperlint checks nothing else in it until then.",
+                Applicability.DISPLAY_ONLY), row,
+        )
+
+
+def _header_end(statement: cst.CSTNode, positions, default: int) -> int:
+    """For a compound statement, the last row of its header (where a comment can go)."""
+    body = getattr(statement, "body", None)
+    if not isinstance(statement, cst.BaseCompoundStatement) or body is None:
+        return default
+    if isinstance(body, cst.IndentedBlock):
+        if body.body and body.body[0] in positions:
+            return max(positions[body.body[0]].start.line - 1, positions[statement].start.line)
+        return default
+    return positions[body].start.line if body in positions else default
+
+
+class _FactCollector:
+    """The engine's own visitors: imports, bindings, scopes, training and config facts."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def handlers(self):
+        visit = {
+            "Import": [self.visit_Import],
+            "ImportFrom": [self.visit_ImportFrom],
+            "FunctionDef": [self.visit_FunctionDef],
+            "Lambda": [self.visit_Lambda],
+            "ClassDef": [self.visit_ClassDef],
+            "For": [self.visit_For],
+            "While": [self.visit_While],
+            "Call": [self.visit_Call],
+            "WithItem": [self.visit_WithItem],
+        }
+        leave = {
+            "FunctionDef": [self.leave_scope_function],
+            "Lambda": [self.leave_scope],
+            "ClassDef": [self.leave_scope],
+            "For": [self.leave_loop],
+            "While": [self.leave_loop],
+            "Assign": [self.leave_Assign],
+            "AnnAssign": [self.leave_AnnAssign],
+            "AugAssign": [self.leave_AugAssign],
+            "NamedExpr": [self.leave_NamedExpr],
+        }
+        return visit, leave
+
+    # --- a cheap look at the top level before the traversal ------------------------------------
+    def prepass(self, module: cst.Module) -> None:
+        ctx = self.ctx
+        module_all = ctx.bindings.module_all
+        pending = list(module.body)
+        while pending:
+            statement = pending.pop(0)
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Import):
+                        ctx.imports.add_import(small)
+                    elif isinstance(small, cst.ImportFrom):
+                        ctx.imports.add_import_from(small)
+                    elif isinstance(small, cst.Assign):
+                        for target in small.targets:
+                            if isinstance(target.target, cst.Name):
+                                name = target.target.value
+                                module_all.setdefault(name, []).append(
+                                    _binding(name, "assign", small, small.value, ctx)
+                                )
+                    elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
+                        name = small.target.value
+                        module_all.setdefault(name, []).append(_binding(name, "annassign", small, small.value, ctx))
+            elif isinstance(statement, cst.FunctionDef):
+                ctx.local_functions.add(statement.name.value)
+            elif isinstance(statement, cst.ClassDef):
+                ctx.local_classes[statement.name.value] = statement
+                if _is_config_class(statement, ctx):
+                    ctx.configs.local_config_classes.add(statement.name.value)
+                for item in statement.body.body if isinstance(statement.body, cst.IndentedBlock) else ():
+                    if isinstance(item, cst.FunctionDef):
+                        ctx.local_functions.add(item.name.value)
+            elif isinstance(statement, (cst.If, cst.Try, cst.With)):
+                block = statement.body
+                if isinstance(block, cst.IndentedBlock):
+                    pending[0:0] = list(block.body)
+                if isinstance(statement, cst.Try):
+                    for handler in statement.handlers:
+                        if isinstance(handler.body, cst.IndentedBlock):
+                            pending.extend(handler.body.body)
+                elif isinstance(statement, cst.If) and statement.orelse is not None:
+                    orelse = statement.orelse
+                    if isinstance(orelse.body, cst.IndentedBlock):
+                        pending.extend(orelse.body.body)
+
+    # --- traversal ------------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        self.ctx.imports.add_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.ctx.imports.add_import_from(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        ctx = self.ctx
+        ctx.bindings.bind(node.name.value, "def", node, None)
+        ctx.bindings.push(node, "function")
+        for decorator in node.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Call):
+                target = target.func
+            if (ctx.qualify(target) or "").startswith("hydra.main"):
+                ctx.configs.hydra_functions.add(node)
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            ctx.bindings.bind(param.name.value, "param", param, None)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                ctx.bindings.bind(star.name.value, "param", star, None)
+        ctx.training.enter_function(node)
+
+    def leave_scope_function(self, node: cst.FunctionDef) -> None:
+        self.ctx.training.leave_function()
+        self.ctx.bindings.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.ctx.bindings.push(node, "function")
+        for param in node.params.params:
+            self.ctx.bindings.bind(param.name.value, "param", param, None)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.ctx.bindings.bind(node.name.value, "def", node, None)
+        if node.name.value not in self.ctx.local_classes:
+            self.ctx.local_classes[node.name.value] = node
+            if _is_config_class(node, self.ctx):
+                self.ctx.configs.local_config_classes.add(node.name.value)
+        self.ctx.bindings.push(node, "class")
+
+    def leave_scope(self, node) -> None:
+        self.ctx.bindings.pop()
+
+    def visit_For(self, node: cst.For) -> None:
+        self.ctx.training.enter_loop(node)
+        self.ctx.bindings.bind_target(node.target, "for", node, node.iter)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.ctx.training.enter_loop(node)
+
+    def leave_loop(self, node) -> None:
+        self.ctx.training.leave_loop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        ctx.training.on_call(node, ctx.stack)
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "exec" and node.args:
+            argument = dotted(node.args[0].value.func) if isinstance(node.args[0].value, cst.Call) else None
+            if argument and argument.endswith("read") or isinstance(node.args[0].value, cst.Call):
+                ctx.globals_overridden = True
+        elif isinstance(func, cst.Attribute) and func.attr.value == "update":
+            value = func.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "globals":
+                ctx.globals_overridden = True
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.ctx.bindings.bind_target(node.asname.name, "with", node, node.item)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.ctx.bindings.bind_target(target.target, "assign", node, node.value)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.ctx.bindings.bind_target(node.target, "annassign", node, node.value)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.ctx.bindings.bind(node.target.value, "augassign", node, node.value)
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self.ctx.bindings.bind(node.target.value, "walrus", node, node.value)
+
+
+def _binding(name, kind, statement, value, ctx):
+    from hyperlint.facts.bindings import Binding
+
+    return Binding(name, kind, statement, value, None, ctx.bindings.module_scope)
+
+
+_CONFIG_DECORATORS = ("dataclass", "dataclasses.dataclass", "attr.s", "attrs.define", "attr.define", "attrs.frozen",
+                      "define", "frozen", "attr.attrs", "flax.struct.dataclass", "struct.dataclass", "chex.dataclass")
+_CONFIG_BASES = ("BaseModel", "BaseSettings", "pydantic.BaseModel", "pydantic_settings.BaseSettings", "NamedTuple",
+                 "typing.NamedTuple", "TypedDict", "ConfigDict", "Namespace", "PretrainedConfig",
+                 "transformers.PretrainedConfig", "TrainingArguments", "Config")
+
+
+def _is_config_class(node: cst.ClassDef, ctx: FileContext) -> bool:
+    name = node.name.value
+    if ctx.configs.is_config_class_name(name):
+        return True
+    decorated = any(
+        (dotted(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "") in _CONFIG_DECORATORS
+        for d in node.decorators
+    )
+    based = any((dotted(b.value) or "").rsplit(".", 1)[-1] in _CONFIG_BASES for b in node.bases)
+    if based:
+        return True
+    return decorated and ctx.configs.is_config_class_name(name)

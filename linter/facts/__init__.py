@@ -1,0 +1,1 @@
+"""Shared analysis that rules read instead of recomputing: names, bindings, training, configs."""

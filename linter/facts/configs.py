@@ -1,0 +1,202 @@
+"""Is this expression a configuration object (RULES.md's HL3 list), or a config constructor?"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from hyperlint.facts.names import dotted
+
+if TYPE_CHECKING:
+    from hyperlint.context import FileContext
+
+CONFIG_CLASS_NAME = re.compile(
+    r"(Config|Configs|Cfg|Conf|Args|Arguments|Params|HParams|Hparams|HyperParams|Hyperparams|"
+    r"Hyperparameters|Settings|Options|Opts|Flags)$"
+)
+CONFIG_VARIABLE_NAME = re.compile(
+    r"^(args|arguments|cfg|cfgs|conf|config|configs|configuration|hparams|hyperparams|hyper_params|hps|hp|"
+    r"opt|opts|options|flags|settings|params_config|train_args|training_args|train_cfg|train_config|"
+    r"model_args|data_args|model_cfg|model_config|run_config|exp_config|experiment_config|wandb_config|"
+    r"\w+_config|\w+_cfg|\w+_conf|config_\w+|cfg_\w+|hparams_\w+|\w+_hparams|\w+_args)$",
+    re.I,
+)
+_CONFIG_CALLS = frozenset(
+    {
+        "hydra.compose",
+        "hydra.experimental.compose",
+        "omegaconf.OmegaConf.create",
+        "omegaconf.OmegaConf.load",
+        "omegaconf.OmegaConf.merge",
+        "omegaconf.OmegaConf.structured",
+        "omegaconf.OmegaConf.from_cli",
+        "omegaconf.OmegaConf.from_dotlist",
+        "omegaconf.DictConfig",
+        "ml_collections.ConfigDict",
+        "ml_collections.FrozenConfigDict",
+        "ml_collections.config_dict.ConfigDict",
+        "ml_collections.config_dict.FrozenConfigDict",
+        "yaml.safe_load",
+        "yaml.load",
+        "yaml.full_load",
+        "yaml.unsafe_load",
+        "json.load",
+        "json.loads",
+        "toml.load",
+        "toml.loads",
+        "tomllib.load",
+        "tomllib.loads",
+        "tomli.load",
+        "tomli.loads",
+        "types.SimpleNamespace",
+        "argparse.Namespace",
+        "easydict.EasyDict",
+        "addict.Dict",
+        "munch.Munch",
+        "munch.munchify",
+        "box.Box",
+        "dotmap.DotMap",
+        "transformers.TrainingArguments",
+        "transformers.Seq2SeqTrainingArguments",
+        "wandb.config",
+        "copy.deepcopy",
+        "copy.copy",
+    }
+)
+_CONFIG_METHODS = frozenset(
+    {
+        "parse_args",
+        "parse_known_args",
+        "parse_args_into_dataclasses",
+        "parse_dict",
+        "parse_yaml_file",
+        "parse_json_file",
+        "parse_flags",
+    }
+)
+_CONFIG_ATTRIBUTES = frozenset({"config", "hparams", "cfg", "args", "hparams_initial", "configs", "conf"})
+_CONFIG_GLOBALS = frozenset({"FLAGS", "wandb.config", "absl.flags.FLAGS", "tensorflow.compat.v1.flags.FLAGS"})
+
+
+class ConfigFacts:
+    def __init__(self, ctx: "FileContext", extra_names: frozenset[str], extra_classes: frozenset[str]) -> None:
+        self.ctx = ctx
+        self.extra_names = extra_names
+        self.extra_classes = extra_classes
+        # classes defined in this file that are config classes (dataclass/attrs/pydantic named so)
+        self.local_config_classes: set[str] = set()
+        self.hydra_functions: set[cst.FunctionDef] = set()
+
+    # --- names ---------------------------------------------------------------------------------
+    def is_config_class_name(self, name: str) -> bool:
+        last = name.rsplit(".", 1)[-1]
+        return bool(CONFIG_CLASS_NAME.search(last)) or last in self.extra_classes or name in self.extra_classes
+
+    def is_config_variable_name(self, name: str) -> bool:
+        return bool(CONFIG_VARIABLE_NAME.match(name)) or name in self.extra_names
+
+    # --- expressions ---------------------------------------------------------------------------
+    def is_config_constructor(self, call: cst.Call) -> bool:
+        """A call that builds a configuration object (its arguments are configuration values)."""
+        func = call.func
+        qualified = self.ctx.qualify(func)
+        if qualified in _CONFIG_CALLS and qualified not in ("copy.deepcopy", "copy.copy", "json.load", "json.loads"):
+            return True
+        name = dotted(func)
+        if name is None:
+            return False
+        return self.is_config_class_name(name) or name in self.local_config_classes
+
+    def is_config(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """The expression evaluates to a configuration object (or a part of one)."""
+        if depth > 8:
+            return False
+        if isinstance(node, cst.Name):
+            name = node.value
+            if name in self.extra_names or name == "FLAGS":
+                return True
+            binding = self.ctx.bindings.lookup(name)
+            if binding is None:
+                return self.is_config_variable_name(name) and name not in ("opt", "options")
+            return self._binding_is_config(binding, depth)
+        if isinstance(node, cst.Attribute):
+            qualified = self.ctx.qualify(node)
+            if qualified in _CONFIG_GLOBALS or (qualified or "").endswith(".FLAGS"):
+                return True
+            attr = node.attr.value
+            if attr in _CONFIG_ATTRIBUTES:
+                base = node.value
+                if isinstance(base, cst.Name) and base.value == "self":
+                    return True
+                if attr == "config":
+                    return True  # model.config, run.config, wandb.config
+                if attr == "hparams":
+                    return True
+            return self.is_config(node.value, depth + 1)
+        if isinstance(node, cst.Subscript):
+            return self.is_config(node.value, depth + 1)
+        if isinstance(node, cst.Call):
+            return self._call_is_config(node, depth)
+        return False
+
+    def _call_is_config(self, call: cst.Call, depth: int) -> bool:
+        func = call.func
+        qualified = self.ctx.qualify(func)
+        if qualified in _CONFIG_CALLS:
+            if qualified in ("copy.deepcopy", "copy.copy"):
+                return bool(call.args) and self.is_config(call.args[0].value, depth + 1)
+            return True
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in _CONFIG_METHODS:
+                return True
+            if func.attr.value in ("copy", "deepcopy") and self.is_config(func.value, depth + 1):
+                return True
+        if isinstance(func, cst.Name):
+            if func.value == "vars" and call.args:
+                return self.is_config(call.args[0].value, depth + 1)
+            if func.value in ("dict", "OrderedDict") and call.args and not call.args[0].keyword:
+                return self.is_config(call.args[0].value, depth + 1)
+        name = dotted(func)
+        if name and (name in self.local_config_classes or self.is_config_class_name(name)):
+            return True
+        return False
+
+    def _binding_is_config(self, binding, depth: int) -> bool:
+        if binding.kind == "param":
+            param = binding.statement
+            function = binding.scope.node if binding.scope is not None else None
+            if function in self.hydra_functions:
+                return True
+            annotation = getattr(param, "annotation", None)
+            if annotation is not None:
+                ann = dotted(annotation.annotation) or ""
+                if ann.rsplit(".", 1)[-1] in ("DictConfig", "Namespace", "ConfigDict", "TrainingArguments") or self.is_config_class_name(ann):
+                    return True
+            return self.is_config_variable_name(binding.name) and binding.name not in ("opt", "options")
+        if binding.kind in ("for", "with", "import", "def"):
+            return False
+        value = binding.value
+        if value is None:
+            return False
+        if binding.kind == "unpack":
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                method = value.func.attr.value
+                if method == "parse_known_args":
+                    return binding.index == 0
+                if method in _CONFIG_METHODS:
+                    return True
+            if isinstance(value, (cst.Tuple, cst.List)) and binding.index is not None:
+                elements = value.elements
+                if binding.index < len(elements):
+                    return self.is_config(elements[binding.index].value, depth + 1)
+            return False
+        if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call):
+            func = value.value.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "parse_known_args":
+                return True
+        if isinstance(value, (cst.Dict, cst.DictComp)) or (
+            isinstance(value, cst.Call) and dotted(value.func) == "dict"
+        ):
+            return self.is_config_variable_name(binding.name)
+        return self.is_config(value, depth + 1)

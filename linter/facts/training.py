@@ -1,0 +1,239 @@
+"""Is this training code? Training steps, training loops and functions called from them.
+
+Collected during the one traversal: each call is classified once; loops and functions record
+the training steps and same-file calls they contain. ``resolve`` then propagates through the
+file's own call graph, so a loop that calls ``train_one_epoch(...)`` defined in the same file
+is a training loop, and a function it calls runs during training.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from hyperlint.facts.names import ImportTable, dotted
+
+_STEP_METHODS = frozenset(
+    {
+        "backward",
+        "manual_backward",
+        "fit",
+        "fit_generator",
+        "partial_fit",
+        "train_on_batch",
+        "apply_gradients",
+        "apply_updates",
+        "minimize",
+    }
+)
+_QUALIFIED_STEPS = frozenset(
+    {
+        "optax.apply_updates",
+        "xgboost.train",
+        "lightgbm.train",
+        "catboost.train",
+        "torch.autograd.backward",
+    }
+)
+_OPTIMIZER_RECEIVER = re.compile(r"(^|_)(opt|optim|optimizer|optimiser|optimizers|solver)s?(_|$)|optim", re.I)
+_TRAIN_FUNCTION = re.compile(r"^(train|train_\w+|\w+_train|\w+_train_step|training_step|fit_\w+|update_step|learn)$")
+_TRAINER_RECEIVER = re.compile(r"trainer|learner|agent", re.I)
+
+
+def callee_name(call: cst.Call) -> str | None:
+    """The same-file function a call may refer to: ``f(...)`` or ``self.f(...)``."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    return None
+
+
+def is_training_step(call: cst.Call, imports: ImportTable, local_functions: set[str]) -> bool:
+    func = call.func
+    qualified = imports.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+    if qualified in _QUALIFIED_STEPS:
+        return True
+    if isinstance(func, cst.Attribute):
+        method = func.attr.value
+        receiver = dotted(func.value) or ""
+        last = receiver.rsplit(".", 1)[-1]
+        if method in _STEP_METHODS:
+            if method == "minimize" and not _OPTIMIZER_RECEIVER.search(last):
+                return False
+            return True
+        if method == "step":
+            # optimizer.step() / scaler.step(optimizer); not env.step(action) or scheduler.step()
+            if _OPTIMIZER_RECEIVER.search(last) and "sched" not in last.lower():
+                return True
+            if last.endswith("scaler") and call.args:
+                return True
+            return False
+        if method == "train" and _TRAINER_RECEIVER.search(last) and qualified is None:
+            return True
+        if method in ("train", "cv") and qualified and qualified.split(".")[0] in ("xgboost", "lightgbm", "catboost"):
+            return method == "train"
+        return False
+    if isinstance(func, cst.Name):
+        name = func.value
+        if name in local_functions:
+            return False  # decided by the call graph
+        return bool(_TRAIN_FUNCTION.match(name)) and bool(call.args)
+    return False
+
+
+@dataclass
+class _Frame:
+    node: cst.CSTNode
+    direct: bool = False
+    calls: set[str] = field(default_factory=set)
+
+
+class TrainingFacts:
+    def __init__(self, imports: ImportTable, local_functions: set[str]) -> None:
+        self.imports = imports
+        self.local_functions = local_functions
+        self._loops: list[_Frame] = []
+        self._functions: list[_Frame] = []
+        self.loop_frames: dict[cst.CSTNode, _Frame] = {}
+        self.function_frames: dict[str, list[_Frame]] = {}
+        self.function_nodes: dict[cst.CSTNode, _Frame] = {}
+        # each training call with the ancestors it was found under
+        self.step_calls: list[tuple[cst.Call, tuple[cst.CSTNode, ...]]] = []
+        self._resolved = False
+        self._trains: dict[str, bool] = {}
+        self._called_from_training: set[str] = set()
+
+    # --- collection (engine) ------------------------------------------------------------------
+    def enter_loop(self, node: cst.CSTNode) -> None:
+        frame = _Frame(node)
+        self._loops.append(frame)
+        self.loop_frames[node] = frame
+
+    def leave_loop(self) -> None:
+        self._loops.pop()
+
+    def enter_function(self, node: cst.FunctionDef) -> None:
+        frame = _Frame(node)
+        self._functions.append(frame)
+        self.function_frames.setdefault(node.name.value, []).append(frame)
+        self.function_nodes[node] = frame
+
+    def leave_function(self) -> None:
+        self._functions.pop()
+
+    def on_call(self, call: cst.Call, ancestors: list[cst.CSTNode]) -> None:
+        if is_training_step(call, self.imports, self.local_functions):
+            for frame in self._loops:
+                frame.direct = True
+            if self._functions:
+                self._functions[-1].direct = True
+            self.step_calls.append((call, tuple(ancestors)))
+            return
+        name = callee_name(call)
+        if name is not None and name in self.local_functions:
+            for frame in self._loops:
+                frame.calls.add(name)
+            if self._functions:
+                self._functions[-1].calls.add(name)
+
+    # --- queries (rules, after the traversal) -------------------------------------------------
+    def resolve(self) -> None:
+        if self._resolved:
+            return
+        self._resolved = True
+        trains = {name: any(f.direct for f in frames) for name, frames in self.function_frames.items()}
+        changed = True
+        while changed:
+            changed = False
+            for name, frames in self.function_frames.items():
+                if trains[name]:
+                    continue
+                if any(trains.get(callee) for f in frames for callee in f.calls):
+                    trains[name] = True
+                    changed = True
+        self._trains = trains
+        pending = [c for frame in self.loop_frames.values() if self._frame_trains(frame) for c in frame.calls]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for frame in self.function_frames.get(name, []):
+                pending.extend(frame.calls)
+        self._called_from_training = seen
+
+    def _frame_trains(self, frame: _Frame) -> bool:
+        return frame.direct or any(self._trains.get(name) for name in frame.calls)
+
+    def loop_trains(self, loop: cst.CSTNode) -> bool:
+        """The loop runs a training step, directly or through same-file functions."""
+        self.resolve()
+        frame = self.loop_frames.get(loop)
+        return frame is not None and self._frame_trains(frame)
+
+    def function_trains(self, function: cst.FunctionDef) -> bool:
+        self.resolve()
+        return bool(self._trains.get(function.name.value))
+
+    def called_from_training_loop(self, function: cst.FunctionDef) -> bool:
+        self.resolve()
+        return function.name.value in self._called_from_training
+
+    def in_training_loop(self, ancestors: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> cst.CSTNode | None:
+        """The innermost enclosing training loop (in the same function), if any."""
+        for node in reversed(ancestors):
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return None
+            if isinstance(node, (cst.For, cst.While)) and self.loop_trains(node):
+                return node
+        return None
+
+    def enclosing_function(self, ancestors) -> cst.FunctionDef | None:
+        for node in reversed(ancestors):
+            if isinstance(node, cst.FunctionDef):
+                return node
+        return None
+
+    def after_training_call(self, ancestors: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> bool:
+        """A training call ran earlier in the same straight-line block (``.fit(`` then edit)."""
+        statement_index = {}
+        for i, node in enumerate(ancestors):
+            statement_index[id(node)] = i
+        for _call, call_ancestors in self.step_calls:
+            # find the deepest block shared by both, then compare statement order in it
+            for depth in range(min(len(call_ancestors), len(ancestors)) - 1):
+                if call_ancestors[depth] is not ancestors[depth]:
+                    break
+                block = ancestors[depth]
+                body = _block_statements(block)
+                if body is None:
+                    continue
+                mine, theirs = ancestors[depth + 1], call_ancestors[depth + 1]
+                if mine is theirs:
+                    continue
+                try:
+                    if _index(body, theirs) < _index(body, mine):
+                        return True
+                except ValueError:
+                    pass
+                break
+        return False
+
+
+def _block_statements(node: cst.CSTNode):
+    if isinstance(node, cst.Module):
+        return node.body
+    if isinstance(node, (cst.IndentedBlock,)):
+        return node.body
+    return None
+
+
+def _index(seq, item) -> int:
+    for i, element in enumerate(seq):
+        if element is item:
+            return i
+    raise ValueError

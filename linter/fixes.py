@@ -1,0 +1,111 @@
+"""Applying automatic fixes: to a fixed point, never to a file that would stop parsing,
+written atomically with the file's permissions kept."""
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import libcst as cst
+
+from hyperlint.finding import Applicability, Finding, TextEdit
+
+MAX_ROUNDS = 10
+
+
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    fix = finding.fix
+    if fix is None or not fix.edits:
+        return False
+    if fix.applicability is Applicability.SAFE:
+        return True
+    return unsafe and fix.applicability is Applicability.UNSAFE
+
+
+def apply_edits(text: str, findings: list[Finding]) -> tuple[str, list[Finding]]:
+    """Apply the fixes of ``findings`` whose edits do not overlap an earlier accepted fix."""
+    accepted: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for finding in sorted(findings, key=lambda f: min(e.start for e in f.fix.edits)):
+        spans = [(e.start, e.end) for e in finding.fix.edits]
+        if any(_overlaps(span, other) for span in spans for other in taken):
+            continue
+        taken.extend(spans)
+        accepted.append(finding)
+    edits: list[TextEdit] = sorted(
+        (edit for finding in accepted for edit in finding.fix.edits), key=lambda e: (e.start, e.end), reverse=True
+    )
+    for edit in edits:
+        text = text[: edit.start] + edit.content + text[edit.end :]
+    return text, accepted
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    if a[0] == a[1] == b[0] == b[1]:
+        return True  # two insertions at the same point: order would be ambiguous
+    return a[0] < b[1] and b[0] < a[1] or (a[0] == a[1] and b[0] < a[0] < b[1]) or (b[0] == b[1] and a[0] < b[0] < a[1])
+
+
+@dataclass
+class FixOutcome:
+    text: str
+    fixed: Counter = field(default_factory=Counter)  # code -> number of fixes applied
+    remaining: list[Finding] = field(default_factory=list)
+    error: str | None = None  # why fixing stopped early (the last good text is kept)
+
+    @property
+    def changed(self) -> bool:
+        return sum(self.fixed.values()) > 0
+
+
+def fix_text(
+    text: str, lint: Callable[[str], list[Finding]], unsafe: bool = False, codes: set[str] | None = None
+) -> FixOutcome:
+    """Lint, apply non-overlapping fixes, re-lint, until nothing applicable is left."""
+    outcome = FixOutcome(text)
+    findings = lint(text)
+    for _ in range(MAX_ROUNDS):
+        candidates = [f for f in findings if applicable(f, unsafe) and (codes is None or f.code in codes)]
+        if not candidates:
+            break
+        new_text, accepted = apply_edits(outcome.text, candidates)
+        if new_text == outcome.text:
+            break
+        try:
+            cst.parse_module(new_text)
+        except Exception as exc:  # a fix must never produce code that does not parse
+            outcome.error = f"a fix produced code that does not parse ({type(exc).__name__}); fixes stopped"
+            break
+        outcome.text = new_text
+        outcome.fixed.update(f.code for f in accepted)
+        findings = lint(new_text)
+    outcome.remaining = findings
+    return outcome
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so an interruption leaves the old or the new file."""
+    path = Path(path)
+    target = path.resolve()
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o644
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".hyperlint-tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise

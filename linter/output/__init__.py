@@ -1,0 +1,40 @@
+"""Output formats. Each module registers ``render(report) -> str`` under a format name."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from hyperlint.finding import Finding
+from hyperlint.source import SourceText
+
+Renderer = Callable[["Report"], str]
+FORMATS: dict[str, Renderer] = {}
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    sources: dict[str, SourceText] = field(default_factory=dict)
+    files_checked: int = 0
+    show_fixes: bool = False
+    fixed: dict[str, dict[str, int]] = field(default_factory=dict)  # path -> code -> count
+    unsafe_fixes: bool = False
+
+
+def register(name: str) -> Callable[[Renderer], Renderer]:
+    def decorator(function: Renderer) -> Renderer:
+        FORMATS[name] = function
+        return function
+
+    return decorator
+
+
+def load_formats() -> dict[str, Renderer]:
+    import importlib
+    import pkgutil
+
+    import hyperlint.output as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"hyperlint.output.{info.name}")
+    return FORMATS

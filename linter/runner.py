@@ -1,0 +1,94 @@
+"""A ``check`` run over many files: discovery, linting, fixing, writing. No printing here."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hyperlint.discovery import discover
+from hyperlint.engine import PARSE_ERROR, Linter, LintResult
+from hyperlint.finding import Applicability, Finding, Fix, Position
+from hyperlint.fixes import FixOutcome, fix_text, write_atomic
+from hyperlint.settings import Settings
+from hyperlint.source import SourceText
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    findings: list[Finding]
+    source: SourceText | None = None
+    fixed: dict[str, int] = field(default_factory=dict)
+    diff: str = ""
+    error: str | None = None
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def lint_file(linter: Linter, path: Path, fix: bool = False, unsafe: bool = False, diff: bool = False) -> FileOutcome:
+    display = display_path(path)
+    result = linter.lint_path(path, display)
+    if not fix and not diff or result.source is None or result.error is not None:
+        return FileOutcome(display, result.findings, result.source, error=result.error)
+    source = result.source
+
+    def lint(text: str) -> list[Finding]:
+        return linter.lint_source(SourceText(text, source.encoding, source.bom), display, path).findings
+
+    outcome: FixOutcome = fix_text(source.text, lint, unsafe)
+    if not outcome.changed:
+        return FileOutcome(display, outcome.remaining, source, error=outcome.error)
+    new_source = SourceText(outcome.text, source.encoding, source.bom)
+    text_diff = ""
+    if diff:
+        text_diff = "".join(
+            difflib.unified_diff(
+                source.text.splitlines(keepends=True),
+                outcome.text.splitlines(keepends=True),
+                fromfile=f"a/{display}",
+                tofile=f"b/{display}",
+            )
+        )
+        # with --diff nothing is written and the findings are the ones of the original file
+        return FileOutcome(display, result.findings, source, dict(outcome.fixed), text_diff, outcome.error)
+    try:
+        current = path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(display, result.findings, source, error=f"cannot re-read before writing: {exc}")
+    if current != source.to_bytes():
+        message = "file changed on disk while it was being fixed; not written"
+        finding = Finding(
+            PARSE_ERROR, message, display, Position(1, 1), Position(1, 1),
+            Fix("Run hyperlint again.", Applicability.DISPLAY_ONLY), 1,
+        )
+        return FileOutcome(display, result.findings + [finding], source, error=message)
+    write_atomic(path, new_source.to_bytes())
+    return FileOutcome(display, outcome.remaining, new_source, dict(outcome.fixed), error=outcome.error)
+
+
+def run_check(
+    paths: list[Path],
+    settings: Settings,
+    enabled: set[str],
+    fix: bool = False,
+    unsafe: bool = False,
+    diff: bool = False,
+) -> list[FileOutcome]:
+    linter = Linter(settings, enabled)
+    outcomes: list[FileOutcome] = []
+    for item in discover(paths, settings):
+        if item.error is not None:
+            display = display_path(item.path)
+            finding = Finding(
+                PARSE_ERROR, item.error, display, Position(1, 1), Position(1, 1),
+                Fix("Check the path and its permissions.", Applicability.DISPLAY_ONLY), 1,
+            )
+            outcomes.append(FileOutcome(display, [finding], error=item.error))
+            continue
+        outcomes.append(lint_file(linter, item.path, fix, unsafe, diff))
+    return outcomes
