@@ -23,6 +23,7 @@ from hyperlint.walker import walk
 
 PARSE_ERROR = "HL001"
 UNUSED_NOQA = "HL002"
+INTERNAL_ERROR = "HL004"
 
 
 @dataclass
@@ -97,10 +98,26 @@ class Linter:
                         visit.setdefault(attr[6:], []).append(getattr(rule, attr))
                     elif attr.startswith("leave_"):
                         leave.setdefault(attr[6:], []).insert(0, getattr(rule, attr))
-            walk(module, ctx.stack, visit, leave)
-            for rule in rules:
-                rule.finish()
+            try:
+                walk(module, ctx.stack, visit, leave)
+                for rule in rules:
+                    rule.finish()
+            except RecursionError:
+                return [self._error_finding(display, "cannot check: the file nests too deeply", 1, 1)]
+            except Exception as exc:  # a bug in hyperlint must not stop the run
+                return [self._internal_error(display, exc)]
         return self._findings(ctx, module, source, display, ignored)
+
+    def _internal_error(self, display: str, exc: Exception) -> Finding:
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        message = (f"internal error while checking this file: {type(exc).__name__}: {exc} "
+                   f"(at {Path(where.filename).name}:{where.lineno}); please report it")
+        return Finding(
+            INTERNAL_ERROR, message, display, Position(1, 1), Position(1, 1),
+            Fix("This is a bug in hyperlint, not in your code.", Applicability.DISPLAY_ONLY), 1,
+        )
 
     # --- reports -> findings --------------------------------------------------------------------
     def _findings(self, ctx: FileContext, module, source: SourceText, display: str, ignored) -> list[Finding]:

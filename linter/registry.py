@@ -13,6 +13,7 @@ ENGINE_CODES = {
     "HL001": "parse-error",
     "HL002": "unused-noqa",
     "HL003": "file-timeout",
+    "HL004": "internal-error",
 }
 
 
