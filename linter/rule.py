@@ -30,8 +30,9 @@ class Invalid:
     code: str
     fixed: str | None = None
     unsafe: bool = False  # the fix needs --unsafe-fixes
-    options: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # this rule's options
     path: str = "train.py"
+    settings: dict = field(default_factory=dict)  # other [tool.hyperlint] keys
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Valid:
     code: str
     options: dict = field(default_factory=dict)
     path: str = "train.py"
+    settings: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,12 @@ def check_examples(rule: type[Rule]) -> None:
     """Every VALID example is clean for the rule; every INVALID one is reported (and fixed as shown)."""
     for example in rule.VALID:
         example = example if isinstance(example, Valid) else Valid(example)
-        options = {"rules": {rule.code: example.options}} if example.options else {}
+        options = _options(rule, example)
         found = [f for f in lint(example.code, [rule.code], options, example.path) if f.code == rule.code]
         assert not found, f"{rule.code} VALID example reported:\n{example.code}\n{found}"
     for example in rule.INVALID:
         example = example if isinstance(example, Invalid) else Invalid(example)
-        options = {"rules": {rule.code: example.options}} if example.options else {}
+        options = _options(rule, example)
         found = [f for f in lint(example.code, [rule.code], options, example.path) if f.code == rule.code]
         assert found, f"{rule.code} INVALID example not reported:\n{example.code}"
         for finding in found:
@@ -55,3 +55,10 @@ def check_examples(rule: type[Rule]) -> None:
             fixed = fix(example.code, [rule.code], options, unsafe=example.unsafe, path=example.path)
             expected = textwrap.dedent(example.fixed)
             assert fixed == expected, f"{rule.code} fix of\n{example.code}\ngave\n{fixed}\nexpected\n{expected}"
+
+
+def _options(rule: type[Rule], example: Valid | Invalid) -> dict:
+    options = dict(example.settings)
+    if example.options:
+        options["rules"] = {rule.code: example.options}
+    return options

@@ -1,0 +1,304 @@
+"""What the HL1 rules share: is a value hard-coded, which slot does an argument fill, and is
+the call in a context RULES.md exempts (search spaces, CLI definitions, configs, models)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from hyperlint.facts.bindings import Binding
+from hyperlint.facts.names import dotted
+
+if TYPE_CHECKING:
+    from hyperlint.context import FileContext
+
+# ---------------------------------------------------------------------------------------------
+# literals
+
+
+def _is_number(node: cst.CSTNode) -> bool:
+    return isinstance(node, (cst.Integer, cst.Float, cst.Imaginary))
+
+
+def is_literal(node: cst.CSTNode, allow_strings: bool = True) -> bool:
+    """A value written into the code: numbers, bools, strings, tuples/lists and arithmetic of them."""
+    if _is_number(node):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False")
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return allow_strings
+    if isinstance(node, cst.UnaryOperation):
+        return is_literal(node.expression, False)
+    if isinstance(node, cst.BinaryOperation):
+        return is_literal(node.left, False) and is_literal(node.right, False)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return bool(node.elements) and all(
+            not isinstance(e, cst.StarredElement) and is_literal(e.value, allow_strings) for e in node.elements
+        )
+    if isinstance(node, cst.IfExp):
+        return is_literal(node.body, allow_strings) and is_literal(node.orelse, allow_strings)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("int", "float"):
+        return len(node.args) == 1 and is_literal(node.args[0].value, True)
+    return False
+
+
+def is_numeric_literal(node: cst.CSTNode) -> bool:
+    return is_literal(node, allow_strings=False) and not isinstance(node, cst.Name)
+
+
+def literal_text(ctx: "FileContext", node: cst.CSTNode) -> str:
+    text = ctx.module.code_for_node(node).strip()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@dataclass
+class Origin:
+    """Where the value of an argument comes from, if it is hard-coded."""
+
+    literal: bool  # the argument itself is a literal
+    sources: list[Binding] = field(default_factory=list)  # assignments of literals it reads
+
+
+def origin(ctx: "FileContext", node: cst.BaseExpression, depth: int = 0) -> Origin | None:
+    """``Origin`` when the value is hard-coded (only literals and names bound to literals), else None."""
+    if is_literal(node):
+        return Origin(True)
+    if depth > 6:
+        return None
+    if isinstance(node, cst.Name):
+        binding = ctx.bindings.lookup(node.value)
+        source = _literal_binding(ctx, binding, depth)
+        return source
+    if isinstance(node, cst.BinaryOperation):
+        left, right = origin(ctx, node.left, depth + 1), origin(ctx, node.right, depth + 1)
+        if left is None or right is None:
+            return None
+        return _merge(left, right)
+    if isinstance(node, cst.UnaryOperation):
+        return origin(ctx, node.expression, depth + 1)
+    if isinstance(node, (cst.Tuple, cst.List)) and node.elements:
+        merged = Origin(True)
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            part = origin(ctx, element.value, depth + 1)
+            if part is None:
+                return None
+            merged = _merge(merged, part)
+        return merged
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("int", "float"):
+        if len(node.args) == 1:
+            return origin(ctx, node.args[0].value, depth + 1)
+    return None
+
+
+def _merge(a: Origin, b: Origin) -> Origin:
+    return Origin(a.literal and b.literal, a.sources + [s for s in b.sources if s not in a.sources])
+
+
+def _literal_binding(ctx: "FileContext", binding: Binding | None, depth: int) -> Origin | None:
+    if binding is None or binding.kind not in ("assign", "annassign", "unpack", "walrus"):
+        return None
+    if binding.scope is not None and binding.scope.kind == "class":
+        return None
+    if binding.scope is not None and binding.scope.kind == "module" and ctx.globals_overridden:
+        return None  # configurator pattern: module globals are overridden from outside
+    if ctx.configs.is_config_variable_name(binding.name):
+        return None
+    value = binding.value
+    if value is None:
+        return None
+    if binding.kind == "unpack":
+        if not isinstance(value, (cst.Tuple, cst.List)) or binding.index is None or binding.index >= len(value.elements):
+            return None
+        value = value.elements[binding.index].value
+    if is_literal(value):
+        return Origin(False, [binding])
+    inner = origin(ctx, value, depth + 1)
+    if inner is None:
+        return None
+    if inner.literal:
+        return Origin(False, [binding])
+    return Origin(False, inner.sources)
+
+
+# ---------------------------------------------------------------------------------------------
+# slots
+
+
+@dataclass
+class SlotArgument:
+    argument: cst.Arg
+    slot: str  # argument name
+    callee: str  # catalogue name, or the callee as written for unknown callees
+    kind: str  # catalogue | keyword | architecture
+
+
+_LAYER_PREFIXES = ("torch.nn.", "keras.layers.", "keras.regularizers.", "flax.", "tensorflow.keras.layers.", "tf.keras.layers.")
+_NOT_LAYERS = ("torch.nn.utils.", "torch.nn.CrossEntropyLoss", "torch.nn.init.", "torch.nn.functional.cross_entropy")
+_CLI_METHODS = frozenset({"add_argument", "set_defaults", "add_option", "option", "Option", "argument", "Argument"})
+_SEARCH_CALL = re.compile(r"(^|\.)(suggest_\w+|uniform|loguniform|quniform|qloguniform|randint|choice|grid_search|"
+                          r"sample_from|lograndint|qrandint|randn|normal|qnormal|lognormal|IntDistribution|"
+                          r"FloatDistribution|CategoricalDistribution|IntUniformDistribution|UniformDistribution|"
+                          r"LogUniformDistribution|Real|Integer|Categorical)$")
+_SEARCH_LIBS = ("optuna.", "ray.tune", "hyperopt", "skopt", "nevergrad", "scipy.stats", "syne_tune", "flaml")
+SEARCH_SPACE_NAMES = re.compile(
+    r"^(param_grid|param_grids|param_distributions|param_dist|search_space|space|param_space|config_space|"
+    r"hyperparameter_space|hparam_space|sweep_config|sweep_configuration|grid|search_grid|distributions|\w+_space|"
+    r"\w+_grid)$",
+    re.I,
+)
+MODEL_BUILDER = re.compile(
+    r"^(build|make|create|get|define|construct|init)_\w*$|"
+    r"(model|net|network|encoder|decoder|generator|discriminator|critic|backbone|head|block|layer|layers|"
+    r"classifier|actor|policy|mlp|cnn|rnn|lstm|transformer)s?$",
+    re.I,
+)
+_MODULE_BASES = re.compile(r"(^|\.)(Module|LightningModule|Layer|Model|Sequential|nn\.Module|Block|Cell)$")
+_ARCH_METHODS = frozenset({"__init__", "build", "setup", "forward", "__call__", "call", "_build", "_make_layer",
+                           "make_layer", "_make_layers"})
+
+
+def layer_callee(qualified: str | None) -> bool:
+    if not qualified:
+        return False
+    return qualified.startswith(_LAYER_PREFIXES) and not qualified.startswith(_NOT_LAYERS)
+
+
+def callee_label(ctx: "FileContext", call: cst.Call) -> str:
+    name = ctx.qualify(call.func) or dotted(call.func)
+    if name:
+        return name
+    return ctx.module.code_for_node(call.func)[:40]
+
+
+def resolve_callee(ctx: "FileContext", call: cst.Call) -> tuple[str | None, dict[str, int | None]]:
+    """The catalogue entry a call refers to and its slots (argument -> positional index)."""
+    qualified = ctx.qualify(call.func)
+    catalogue = ctx.catalogue
+    name = catalogue.canonical(qualified) if qualified else None
+    if name is None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "fit":
+        if ctx.imports.imports_module("keras") or ctx.imports.imports_module("tensorflow"):
+            name = catalogue.canonical("keras.Model.fit")
+    if name is None:
+        return None, {}
+    return name, catalogue.slots_of(name)
+
+
+def in_model_definition(ctx: "FileContext", ancestors) -> bool:
+    """Inside a layer/model class's constructor or forward, or a model-building function."""
+    for i in range(len(ancestors) - 1, -1, -1):
+        node = ancestors[i]
+        if isinstance(node, cst.FunctionDef):
+            name = node.name.value
+            cls = next((a for a in reversed(ancestors[:i]) if isinstance(a, cst.ClassDef)), None)
+            if cls is not None and any(_MODULE_BASES.search(dotted(b.value) or "") for b in cls.bases):
+                if name in _ARCH_METHODS or MODEL_BUILDER.search(name):
+                    return True
+                return False
+            if MODEL_BUILDER.search(name) and not re.search(r"optim|sched|train|loader|data|callback", name, re.I):
+                return True
+        if isinstance(node, cst.ClassDef):
+            return any(_MODULE_BASES.search(dotted(b.value) or "") for b in node.bases)
+    return False
+
+
+def exempt_context(ctx: "FileContext", ancestors) -> bool:
+    """Search spaces, CLI definitions and config construction: values here are configuration."""
+    for i, node in enumerate(ancestors):
+        if isinstance(node, cst.Call):
+            qualified = ctx.qualify(node.func) or ""
+            name = dotted(node.func) or ""
+            last = name.rsplit(".", 1)[-1]
+            if last in _CLI_METHODS or last.startswith("DEFINE_"):
+                return True
+            if _SEARCH_CALL.search(name) and (
+                qualified.startswith(_SEARCH_LIBS) or name.startswith(("trial.", "tune.", "hp.")) or "suggest_" in last
+            ):
+                return True
+            if last.endswith("SearchCV") or last in ("BayesSearchCV", "TuneSearchCV", "TuneGridSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"):
+                return True
+            if ctx.catalogue.canonical(qualified) is None and ctx.configs.is_config_constructor(node):
+                return True
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            keyword = node.keyword.value
+            if SEARCH_SPACE_NAMES.match(keyword) or keyword in ("config", "hparams", "hyperparameters", "cfg"):
+                return True
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                name = dotted(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+                if name and SEARCH_SPACE_NAMES.match(name.rsplit(".", 1)[-1]):
+                    return True
+                if name and ctx.configs.is_config_variable_name(name.rsplit(".", 1)[-1]) and isinstance(
+                    node.value, (cst.Dict, cst.Call)
+                ) and not (isinstance(node.value, cst.Call) and ctx.catalogue.canonical(ctx.qualify(node.value.func) or "")):
+                    return True
+        elif isinstance(node, cst.ClassDef):
+            if node.name.value in ctx.configs.local_config_classes:
+                return True
+    return False
+
+
+def slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
+    """The arguments of ``call`` that fill hyperparameter slots (memoised per call)."""
+    memo = ctx.cache.setdefault("slot_arguments", {})
+    if call in memo:
+        return memo[call]
+    result = memo[call] = _slot_arguments(ctx, call)
+    return result
+
+
+def _slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
+    name, slots = resolve_callee(ctx, call)
+    qualified = ctx.qualify(call.func)
+    out: list[SlotArgument] = []
+    if name is not None:
+        architecture = layer_callee(name) or layer_callee(qualified)
+        kind = "architecture" if architecture else "catalogue"
+        by_index = {index: arg for arg, index in slots.items() if index is not None}
+        # a method call (model.fit) does not count the receiver
+        positional = 0
+        for argument in call.args:
+            if argument.star:
+                break
+            if argument.keyword is None:
+                slot = by_index.get(positional)
+                positional += 1
+                if slot is not None:
+                    out.append(SlotArgument(argument, slot, name, kind))
+            elif argument.keyword.value in slots:
+                out.append(SlotArgument(argument, argument.keyword.value, name, kind))
+        return out
+    if isinstance(call.func, cst.Name) and call.func.value in ("dict", "OrderedDict", "print", "setattr", "getattr"):
+        return out
+    label = callee_label(ctx, call)
+    architecture = layer_callee(qualified)
+    for argument in call.args:
+        if argument.keyword is None or argument.star:
+            continue
+        keyword = argument.keyword.value
+        if ctx.catalogue.is_hyperparameter_keyword(keyword):
+            out.append(SlotArgument(argument, keyword, label, "architecture" if architecture else "keyword"))
+    return out
+
+
+def keyword_value_acceptable(slot: SlotArgument) -> bool:
+    """For keyword matches on unknown callees: numbers and bools only, and no sentinel -1/None."""
+    value = slot.argument.value
+    if slot.kind == "catalogue":
+        return True
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        return False
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        return False
+    return True
+
+
+def describe_slot(slot: SlotArgument) -> str:
+    if slot.kind == "keyword":
+        return f"`{slot.slot}` passed to `{slot.callee}`"
+    return f"`{slot.slot}` of `{slot.callee}`"
