@@ -350,6 +350,7 @@ class _FactCollector:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         ctx = self.ctx
         ctx.bindings.bind(node.name.value, "def", node, None)
+        ctx.local_functions.add(node.name.value)
         ctx.bindings.push(node, "function")
         for decorator in node.decorators:
             target = decorator.decorator

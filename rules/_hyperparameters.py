@@ -233,9 +233,10 @@ def exempt_context(ctx: "FileContext", ancestors) -> bool:
                 name = dotted(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
                 if name and SEARCH_SPACE_NAMES.match(name.rsplit(".", 1)[-1]):
                     return True
-                if name and ctx.configs.is_config_variable_name(name.rsplit(".", 1)[-1]) and isinstance(
-                    node.value, (cst.Dict, cst.Call)
-                ) and not (isinstance(node.value, cst.Call) and ctx.catalogue.canonical(ctx.qualify(node.value.func) or "")):
+                if name and ctx.configs.is_config_variable_name(name.rsplit(".", 1)[-1]) and (
+                    isinstance(node.value, cst.Dict)
+                    or isinstance(node.value, cst.Call) and dotted(node.value.func) in ("dict", "OrderedDict")
+                ):
                     return True
         elif isinstance(node, cst.ClassDef):
             if node.name.value in ctx.configs.local_config_classes:

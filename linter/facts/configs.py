@@ -64,6 +64,7 @@ _CONFIG_CALLS = frozenset(
         "copy.copy",
     }
 )
+_DERIVE_CALLS = frozenset({"dataclasses.replace", "attr.evolve", "attrs.evolve", "copy.replace"})
 _CONFIG_METHODS = frozenset(
     {
         "parse_args",
@@ -103,6 +104,8 @@ class ConfigFacts:
         qualified = self.ctx.qualify(func)
         if qualified in _CONFIG_CALLS and qualified not in ("copy.deepcopy", "copy.copy", "json.load", "json.loads"):
             return True
+        if qualified in _DERIVE_CALLS or isinstance(func, cst.Attribute) and func.attr.value == "_replace":
+            return True  # dataclasses.replace(cfg, epochs=1): a derived configuration
         name = dotted(func)
         if name is None:
             return False

@@ -46,7 +46,12 @@ def callee_name(call: cst.Call) -> str | None:
     func = call.func
     if isinstance(func, cst.Name):
         return func.value
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+    if isinstance(func, cst.Attribute):
+        if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            return func.attr.value
+        # agent.learn(): a method of a class defined in this file; not model.train()/eval() mode switches
+        if func.attr.value in ("train", "eval") and not call.args:
+            return None
         return func.attr.value
     return None
 
