@@ -129,9 +129,8 @@ class Linter:
         seen: set[tuple] = set()
         for report in ctx.reports:
             code = report.rule.code
-            node_range = positions[report.node]
-            start = Position(node_range.start.line, node_range.start.column + 1)
-            end = Position(node_range.end.line, node_range.end.column + 1)
+            start_offset, end_offset = _node_offsets(report.node, positions, module, source)
+            start, end = source.position(start_offset), source.position(end_offset)
             key = (code, start, end)
             if key in seen:
                 continue
@@ -157,8 +156,8 @@ class Linter:
                     end=end,
                     fix=fix,
                     noqa_row=noqa_row,
-                    start_offset=source.offset(start.row, start.column - 1),
-                    end_offset=source.offset(end.row, end.column - 1),
+                    start_offset=start_offset,
+                    end_offset=end_offset,
                     statement_rows=statement_rows,
                 )
             )
@@ -228,7 +227,11 @@ class Linter:
                 continue
             start = source.offset(node_range.start.line, node_range.start.column)
             end = source.offset(node_range.end.line, node_range.end.column)
-            content = edit.replacement if isinstance(edit.replacement, str) else module.code_for_node(edit.replacement)
+            replacement = edit.replacement
+            if not isinstance(replacement, str) and edit.mode == "replace" and getattr(replacement, "lpar", None):
+                # the node's own parentheses stay in place: its range excludes them
+                replacement = replacement.with_changes(lpar=[], rpar=[])
+            content = replacement if isinstance(replacement, str) else module.code_for_node(replacement)
             if edit.mode == "replace":
                 out.append(TextEdit(start, end, content))
             elif edit.mode == "insert_before":
@@ -250,6 +253,20 @@ class Linter:
             Fix("Fix the file so Python can parse it; hyperlint checks nothing else in it until then.",
                 Applicability.DISPLAY_ONLY), row,
         )
+
+
+def _node_offsets(node: cst.CSTNode, positions, module: cst.Module, source: SourceText) -> tuple[int, int]:
+    """A reported node's range, with its own parentheses (libcst's positions leave them out)."""
+    node_range = positions[node]
+    start = source.offset(node_range.start.line, node_range.start.column)
+    end = source.offset(node_range.end.line, node_range.end.column)
+    lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
+    if lpar and rpar:
+        before = sum(len(module.code_for_node(p)) for p in lpar)
+        after = sum(len(module.code_for_node(p)) for p in rpar)
+        if source.text[start - before : start].lstrip().startswith("(") and source.text[end : end + after].rstrip().endswith(")"):
+            start, end = start - before, end + after
+    return start, end
 
 
 def _header_end(statement: cst.CSTNode, positions, default: int) -> int:
