@@ -68,8 +68,8 @@ class Linter:
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
-            message = f"SyntaxError: {exc.message}"
-            finding = self._error_finding(display, message, exc.raw_line, exc.raw_column + 1)
+            message, row, column = _syntax_error(source.text, exc)
+            finding = self._error_finding(display, message, row, column)
             return LintResult(display, [finding], source, error=message)
         except (RecursionError, MemoryError) as exc:
             message = f"cannot parse: the file nests too deeply ({type(exc).__name__})"
@@ -255,6 +255,23 @@ class Linter:
         )
 
 
+def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
+    """CPython's own message and location where it has one: clearer than libcst's."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as error:
+        name = type(error).__name__
+        return f"{name}: {error.msg}", error.lineno or 1, error.offset or 1
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    return f"cannot parse with libcst: {exc.message}", exc.raw_line, exc.raw_column + 1
+
+
 def _node_offsets(node: cst.CSTNode, positions, module: cst.Module, source: SourceText) -> tuple[int, int]:
     """A reported node's range, with its own parentheses (libcst's positions leave them out)."""
     node_range = positions[node]
@@ -416,6 +433,8 @@ class _FactCollector:
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
         ctx.training.on_call(node, ctx.stack)
+        ctx.hooks.on_call(node)
+        ctx.configs.on_call(node)
         func = node.func
         if isinstance(func, cst.Name) and func.value == "exec" and node.args:
             argument = dotted(node.args[0].value.func) if isinstance(node.args[0].value, cst.Call) else None

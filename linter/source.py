@@ -39,7 +39,9 @@ class SourceText:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
-            raise DecodeError(f"cannot determine the encoding: {exc}") from None
+            if "encoding declaration" not in str(exc):
+                raise DecodeError(f"cannot determine the encoding: {exc}") from None
+            encoding = "utf-8"  # no usable cookie and not UTF-8: the decode below says where
         bom = encoding == "utf-8-sig"
         try:
             text = data.decode(encoding)
