@@ -196,6 +196,23 @@ def rule(code: str | None, show_all: bool, output_format: str) -> None:
     click.echo(found.documentation())
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over stdin/stdout (the default and only transport).")
+@click.option("--debounce", type=click.FloatRange(min=0), default=None,
+              help="Seconds of quiet after a burst of edits before re-linting (default 0.3).")
+def server(stdio: bool, debounce: float | None) -> None:
+    """Run the language server (LSP over stdio) for editors."""
+    try:
+        from hyperlint.server import DEFAULT_DEBOUNCE, serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        click.echo(f"hyperlint: error: the language server needs {exc.name}; "
+                   "install it with `pip install 'hyperlint[server]'`", err=True)
+        sys.exit(EXIT_ERROR)
+    serve(DEFAULT_DEBOUNCE if debounce is None else debounce)
+
+
 def main() -> None:
     try:
         cli(prog_name="hyperlint")
