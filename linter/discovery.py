@@ -10,7 +10,7 @@ import pathspec
 
 from hyperlint.settings import Settings, matches_any
 
-SOURCE_SUFFIXES = (".py", ".pyi")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,10 @@ class Linter:
         return self.lint_bytes(data, display, path)
 
     def lint_bytes(self, data: bytes, display: str, path: Path | None = None) -> LintResult:
+        if str(path or display).lower().endswith(".ipynb"):
+            from hyperlint.notebook import lint_notebook_bytes
+
+            return lint_notebook_bytes(self, data, display, path)
         try:
             source = SourceText.from_bytes(data)
         except DecodeError as exc:

@@ -32,6 +32,10 @@ def display_path(path: Path) -> str:
 
 def lint_file(linter: Linter, path: Path, fix: bool = False, unsafe: bool = False, diff: bool = False) -> FileOutcome:
     display = display_path(path)
+    if path.suffix.lower() == ".ipynb":
+        from hyperlint.notebook import check_notebook_file
+
+        return check_notebook_file(linter, path, display, fix, unsafe, diff)
     result = linter.lint_path(path, display)
     if not fix and not diff or result.source is None or result.error is not None:
         return FileOutcome(display, result.findings, result.source, error=result.error)

@@ -21,6 +21,16 @@ class Report:
     unsafe_fixes: bool = False
 
 
+def source_for(report: Report, finding: Finding, cell: int | None = None) -> SourceText | None:
+    """The text a finding's (or a fix edit's) rows and columns count in: for a notebook, the
+    source of its cell (``cell`` overrides the finding's), otherwise the file's text."""
+    source = report.sources.get(finding.path)
+    cell = cell if cell is not None else finding.cell
+    if cell is not None and source is not None and hasattr(source, "cell_source"):
+        return source.cell_source(cell)
+    return source
+
+
 def register(name: str) -> Callable[[Renderer], Renderer]:
     def decorator(function: Renderer) -> Renderer:
         FORMATS[name] = function

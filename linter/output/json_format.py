@@ -5,15 +5,15 @@ import json
 import os
 
 from hyperlint.finding import Finding
-from hyperlint.output import Report, register
+from hyperlint.output import Report, register, source_for
 from hyperlint.registry import rule_by_code
 from hyperlint.rule import DOCS_URL
 
 
 def edit_json(finding: Finding, report: Report) -> list[dict]:
-    source = report.sources.get(finding.path)
     edits = []
     for edit in finding.fix.edits if finding.fix else ():
+        source = source_for(report, finding, getattr(edit, "cell", None))
         if source is None:
             continue
         start, end = source.position(edit.start), source.position(edit.end)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from hyperlint.finding import Applicability, Finding
-from hyperlint.output import Report, register
+from hyperlint.output import Report, register, source_for
 
 
 def location(finding: Finding) -> str:
@@ -27,7 +27,7 @@ def render_concise(report: Report) -> str:
 
 
 def _frame(finding: Finding, report: Report) -> list[str]:
-    source = report.sources.get(finding.path)
+    source = source_for(report, finding)
     if source is None:
         return []
     start, end = finding.start, finding.end
