@@ -287,11 +287,21 @@ def _slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
     return out
 
 
+_NOT_TRAINING_CALLEE = re.compile(
+    r"(export|predict|infer|inference|eval|evaluate|evaluation|test|valid|validate|validation|generate|sample|"
+    r"benchmark|profile|summary|encode|embed|score|decode|translate|serve|onnx|trace|warmup_cache)",
+    re.I,
+)
+
+
 def keyword_value_acceptable(slot: SlotArgument) -> bool:
-    """For keyword matches on unknown callees: numbers and bools only, and no sentinel -1/None."""
+    """For keyword matches on unknown callees: numbers and bools only, and no sentinel -1/None;
+    a batch size given to an export/inference/evaluation function is not a training hyperparameter."""
     value = slot.argument.value
     if slot.kind == "catalogue":
         return True
+    if "batch_size" in slot.slot and _NOT_TRAINING_CALLEE.search(slot.callee.rsplit(".", 1)[-1]):
+        return False
     if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
         return False
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):

@@ -255,6 +255,8 @@ def test_hl105_same_file_function_and_custom_optimizer():
         "parser.set_defaults(lr=0.1)\n",
         "ds = tfds.load('mnist', batch_size=-1)\n",
         "fit(model, X, y, learning_rate=None)\n",
+        "export_onnx('model.onnx', batch_size=1)\n",
+        "preds = predict_proba(model, X, batch_size=4096)\n",
         "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.bn = nn.BatchNorm2d(64, momentum=0.01)\n",
     ],
@@ -313,3 +315,27 @@ def test_suggestion_names_hydra_and_dataclass_configs():
 def test_suggestion_without_config_proposes_one():
     found = lint("import torch\nLEARNING_RATE = 1e-3\nopt = torch.optim.Adam(p, lr=LEARNING_RATE)\n", ["HL1"])
     assert "Move `LEARNING_RATE` into a config" in found[0].fix.message
+
+
+def test_hl102_binding_in_a_sibling_branch_does_not_reach_the_use():
+    source = (
+        "import torch\n"
+        "def make(params, weight_decay, layer_decay=None):\n"
+        "    if layer_decay is not None:\n"
+        "        groups = scale(params, weight_decay=weight_decay)\n"
+        "        weight_decay = 0.\n"
+        "    else:\n"
+        "        groups = decay(params, weight_decay=weight_decay)\n"
+        "    return torch.optim.AdamW(groups, weight_decay=weight_decay)\n"
+    )
+    # the `else` branch and the call after the `if` see the parameter (or both branches): not hard-coded
+    assert [f for f in lint(source, ["HL1"]) if f.start.row == 7] == []
+    nested = (
+        "import torch\n"
+        "def main():\n"
+        "    lr = 0.1\n"
+        "    if warm:\n"
+        "        lr = 0.01\n"
+        "    opt = torch.optim.SGD(p, lr=lr)\n"
+    )
+    assert [(f.code, f.start.row) for f in lint(nested, ["HL1"])] == [("HL102", 3)]

@@ -15,6 +15,8 @@ class Binding:
     value: cst.BaseExpression | None  # the bound expression (the whole RHS for unpacking)
     index: int | None = None  # position in a tuple unpacking
     scope: "Scope | None" = field(default=None, compare=False, repr=False)
+    # the innermost block (suite) the binding is in; None when unknown (the top-level look-ahead)
+    block: cst.CSTNode | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -43,10 +45,15 @@ def target_names(target: cst.BaseExpression) -> Iterator[tuple[str, int | None]]
         yield from target_names(target.value)
 
 
+_BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite, cst.Module)
+
+
 class Bindings:
     """A stack of scopes. ``lookup`` follows Python's rules (class bodies are skipped)."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, node_stack: list[cst.CSTNode] | None = None) -> None:
+        # the traversal's ancestor stack: a binding only reaches uses inside its own block
+        self.node_stack = node_stack if node_stack is not None else []
         self.module_scope = Scope(module, "module")
         self.stack: list[Scope] = [self.module_scope]
         # every module-level binding, so functions can see names assigned below them
@@ -65,7 +72,7 @@ class Bindings:
 
     def bind(self, name: str, kind: str, statement: cst.CSTNode, value, index=None, scope=None) -> Binding:
         scope = scope or self.current
-        binding = Binding(name, kind, statement, value, index, scope)
+        binding = Binding(name, kind, statement, value, index, scope, self._block())
         scope.add(binding)
         self.all.append(binding)
         return binding
@@ -74,16 +81,34 @@ class Bindings:
         for name, index in target_names(target):
             self.bind(name, "unpack" if index is not None and kind == "assign" else kind, statement, value, index)
 
+    def _block(self) -> cst.CSTNode | None:
+        for node in reversed(self.node_stack):
+            if isinstance(node, _BLOCKS):
+                return node
+        return None
+
     def lookup(self, name: str, stack: list[Scope] | None = None) -> Binding | None:
+        """The binding that reaches a use here: the latest one in the innermost scope that has
+        the name, skipping bindings made in a block that does not enclose the use (``if``/``else``
+        siblings, a loop body seen from after the loop)."""
         scopes = stack if stack is not None else self.stack
         innermost = True
+        # outside the traversal (a rule's finish()) there is no "here": take the latest binding
+        enclosing = {id(node) for node in self.node_stack} if self.node_stack else None
         for scope in reversed(scopes):
             if scope.kind == "class" and not innermost:
                 continue
+            first = innermost
             innermost = False
             found = scope.bindings.get(name)
             if found:
-                return found[-1]
+                if not first:
+                    return found[-1]
+                for binding in reversed(found):
+                    if enclosing is None or binding.block is None or id(binding.block) in enclosing:
+                        return binding
+                if scope.kind != "module":
+                    return None  # bound only in other branches: not known here
             if scope.kind == "module":
                 later = self.module_all.get(name)
                 if later:
