@@ -71,9 +71,28 @@ def _slots(value: Any, key: str, where: str) -> dict[str, dict[str, int | None]]
 
 
 def _rule_options(value: Any, key: str, where: str) -> dict[str, dict[str, Any]]:
+    from hyperlint.registry import rule_by_code
+
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ConfigError(f"{where}: `{key}` must hold one table per rule code, e.g. [tool.hyperlint.rules.HL105]")
-    return {code: dict(options) for code, options in value.items()}
+    result: dict[str, dict[str, Any]] = {}
+    for code, options in value.items():
+        rule = rule_by_code(code)
+        if rule is None:
+            raise ConfigError(f"{where}: `{key}.{code}`: unknown rule code")
+        for name, option in options.items():
+            if name not in rule.options:
+                known = ", ".join(sorted(rule.options)) or "none"
+                raise ConfigError(f"{where}: `{key}.{code}.{name}`: unknown option (options of {rule.code}: {known})")
+            default = rule.options[name]
+            if isinstance(default, list):
+                _str_list(option, f"{key}.{code}.{name}", where)
+            elif type(option) is not type(default):
+                raise ConfigError(
+                    f"{where}: `{key}.{code}.{name}` must be {type(default).__name__}, got {option!r}"
+                )
+        result[rule.code] = dict(options)
+    return result
 
 
 _SCHEMA = {

@@ -5,14 +5,17 @@ from __future__ import annotations
 import libcst as cst
 
 from hyperlint.facts.config_sources import suggestion
-from hyperlint.rule import Rule
+from hyperlint.rule import Invalid, Rule, Valid
 from hyperlint.rules._hyperparameters import (
+    SlotArgument,
+    callee_label,
     describe_slot,
     exempt_context,
     in_model_definition,
     is_literal,
     keyword_value_acceptable,
     literal_text,
+    resolve_callee,
     slot_arguments,
 )
 
@@ -50,8 +53,15 @@ class HardcodedHyperparameterKeyword(Rule):
 
     code = "HL105"
     name = "hardcoded-hyperparameter-keyword"
+    options = {
+        # more keyword names to treat as hyperparameters on any callee (e.g. "dropout_rate")
+        "extend-keywords": [],
+        # callees (as written, or their qualified names) whose keywords are never reported
+        "ignore-callees": [],
+    }
 
     VALID = [
+        Valid("history = fit(model, X, y, learning_rate=5e-3)\n", options={"ignore-callees": ["fit"]}),
         "from types import SimpleNamespace\nhp = SimpleNamespace(lr=1e-3, batch_size=64)\n",
         "config = TrainConfig(lr=1e-3, epochs=10)\n",
         "parser.set_defaults(lr=0.1, epochs=90)\n",
@@ -61,6 +71,7 @@ class HardcodedHyperparameterKeyword(Rule):
     ]
     INVALID = [
         "history = fit(model, X, y, learning_rate=5e-3)\n",
+        Invalid("net = build_net(dropout_rate=0.3)\n", options={"extend-keywords": ["dropout_rate"]}),
         "opt = PlainSGD(model.parameters(), lr=0.05)\n",
         "agent.train(replay, batch_size=256)\n",
         "model.fit(x_train, y_train, batch_size=128, epochs=40)\n",
@@ -68,6 +79,17 @@ class HardcodedHyperparameterKeyword(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         slots = [s for s in slot_arguments(self.ctx, node) if s.kind == "keyword"]
+        extra = self.settings["extend-keywords"]
+        if extra and not slots and resolve_callee(self.ctx, node)[0] is None:
+            label = callee_label(self.ctx, node)
+            slots = [
+                SlotArgument(arg, arg.keyword.value, label, "keyword")
+                for arg in node.args
+                if arg.keyword is not None and arg.keyword.value in extra
+            ]
+        if slots and self.settings["ignore-callees"]:
+            ignored = set(self.settings["ignore-callees"])
+            slots = [s for s in slots if s.callee not in ignored and s.callee.rsplit(".", 1)[-1] not in ignored]
         if not slots:
             return
         literal = [s for s in slots if is_literal(s.argument.value, allow_strings=False) and keyword_value_acceptable(s)]

@@ -228,3 +228,18 @@ def test_examples_script_is_linted():
     assert result.returncode == 1
     families = {f["code"][:3] for f in json.loads(result.stdout)}
     assert "HL1" in families
+
+
+def test_rule_options_reach_the_rule_and_are_validated(project):
+    write(project, "train.py", "net = build_net(dropout_rate=0.3)\nfit(model, lr=0.1)\n")
+    (project / "pyproject.toml").write_text(
+        "[tool.hyperlint.rules.HL105]\nextend-keywords = ['dropout_rate']\nignore-callees = ['fit']\n"
+    )
+    data = json.loads(run("check", "train.py", "--output-format", "json", cwd=project).stdout)
+    assert [(f["code"], f["location"]["row"]) for f in data] == [("HL105", 1)]
+    (project / "pyproject.toml").write_text("[tool.hyperlint.rules.HL105]\nextra = 1\n")
+    result = run("check", "train.py", cwd=project)
+    assert result.returncode == 2 and "`rules.HL105.extra`: unknown option" in result.stderr
+    (project / "pyproject.toml").write_text("[tool.hyperlint.rules.HL105]\nextend-keywords = 'x'\n")
+    result = run("check", "train.py", cwd=project)
+    assert result.returncode == 2 and "must be a list of strings" in result.stderr
