@@ -8,6 +8,7 @@ import libcst as cst
 from hyperlint.catalogue import Catalogue
 from hyperlint.facts.bindings import Bindings
 from hyperlint.facts.configs import ConfigFacts
+from hyperlint.facts.hooks import TrainingHooks
 from hyperlint.facts.names import ImportTable
 from hyperlint.facts.training import TrainingFacts
 from hyperlint.source import SourceText
@@ -36,14 +37,15 @@ class FileContext:
         self.catalogue = catalogue
         self.is_test = is_test
         self.imports = ImportTable()
-        self.bindings = Bindings(module)
+        self.stack: list[cst.CSTNode] = []
+        self.bindings = Bindings(module, self.stack)
         self.local_functions: set[str] = set()
         self.local_classes: dict[str, cst.ClassDef] = {}
         self.training = TrainingFacts(self.imports, self.local_functions)
         self.configs = ConfigFacts(self, settings.config_names, settings.config_classes)
+        self.hooks = TrainingHooks(self)
         # the module's globals are overwritten from outside (exec(open(...).read()), globals().update)
         self.globals_overridden = False
-        self.stack: list[cst.CSTNode] = []
         self.reports: list["PendingReport"] = []
         # per-file memo shared by rules (e.g. one analysis feeding several rules)
         self.cache: dict = {}
@@ -90,11 +92,25 @@ class FileContext:
 
     def during_training(self, ancestors=None) -> bool:
         """RULES.md's "during training": in a training loop, in a function called from one,
-        or after the first training call in straight-line code. Call from ``finish``."""
+        in a training hook (or a function it calls), or after the first training call in
+        straight-line code. Call from ``finish``."""
+        return self.training_context(ancestors) is not None
+
+    def training_context(self, ancestors=None) -> str | None:
+        """Why the node at ``ancestors`` runs during training, in words; None if it does not."""
         ancestors = ancestors or self.ancestors()
         if self.training.in_training_loop(ancestors) is not None:
-            return True
+            return "inside a training loop"
         function = self.enclosing_function(ancestors)
         if function is not None and self.training.called_from_training_loop(function):
-            return True
-        return self.training.after_training_call(ancestors)
+            return f"in `{function.name.value}`, which runs from a training loop"
+        hook = self.hooks.hook_for(ancestors)
+        if hook is not None:
+            return hook.describe()
+        call = self.training.first_training_call_before(ancestors)
+        if call is not None:
+            text = " ".join(self.module.code_for_node(call).split())
+            if len(text) > 40:
+                text = text[: text.index("(") + 1] + "...)" if "(" in text[:37] else text[:37] + "..."
+            return f"after the training call `{text}`"
+        return None

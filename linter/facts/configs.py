@@ -62,7 +62,21 @@ _CONFIG_CALLS = frozenset(
         "wandb.config",
         "copy.deepcopy",
         "copy.copy",
+        "tyro.cli",
+        "pyrallis.parse",
+        "simple_parsing.parse",
+        "ml_collections.config_flags.DEFINE_config_dict",
+        "ml_collections.config_flags.DEFINE_config_file",
+        "ml_collections.config_flags.DEFINE_config_dataclass",
+        "omegaconf.OmegaConf.to_container",
+        "omegaconf.OmegaConf.to_object",
+        "dataclasses.asdict",
     }
+)
+# calls that return a configuration but do not take configuration values as arguments
+_CONFIG_CONVERSIONS = frozenset(
+    {"copy.deepcopy", "copy.copy", "json.load", "json.loads", "omegaconf.OmegaConf.to_container",
+     "omegaconf.OmegaConf.to_object", "dataclasses.asdict"}
 )
 _DERIVE_CALLS = frozenset({"dataclasses.replace", "attr.evolve", "attrs.evolve", "copy.replace"})
 _CONFIG_METHODS = frozenset(
@@ -80,6 +94,14 @@ _CONFIG_ATTRIBUTES = frozenset({"config", "hparams", "cfg", "args", "hparams_ini
 _CONFIG_GLOBALS = frozenset({"FLAGS", "wandb.config", "absl.flags.FLAGS", "tensorflow.compat.v1.flags.FLAGS"})
 
 
+# a helper that returns the configuration: parse_args(), get_config(), load_config(path)
+CONFIG_FUNCTION_NAME = re.compile(
+    r"^(parse_args|parse_arguments|parse_opt|parse_opts|parse_config|parse_cfg|get_args|get_arguments|get_config|"
+    r"get_cfg|get_opts|get_hparams|load_config|load_cfg|load_yaml_config|read_config|setup_cfg|setup_config|"
+    r"make_config|build_config|get_parser_args)$"
+)
+
+
 class ConfigFacts:
     def __init__(self, ctx: "FileContext", extra_names: frozenset[str], extra_classes: frozenset[str]) -> None:
         self.ctx = ctx
@@ -88,6 +110,9 @@ class ConfigFacts:
         # classes defined in this file that are config classes (dataclass/attrs/pydantic named so)
         self.local_config_classes: set[str] = set()
         self.hydra_functions: set[cst.FunctionDef] = set()
+        # same-file class name -> argument positions/keywords that received configuration somewhere
+        self.config_arguments: dict[str, set[int | str]] = {}
+        self._returns: dict[str, bool] = {}
 
     # --- names ---------------------------------------------------------------------------------
     def is_config_class_name(self, name: str) -> bool:
@@ -102,7 +127,7 @@ class ConfigFacts:
         """A call that builds a configuration object (its arguments are configuration values)."""
         func = call.func
         qualified = self.ctx.qualify(func)
-        if qualified in _CONFIG_CALLS and qualified not in ("copy.deepcopy", "copy.copy", "json.load", "json.loads"):
+        if qualified in _CONFIG_CALLS and qualified not in _CONFIG_CONVERSIONS:
             return True
         if qualified in _DERIVE_CALLS or isinstance(func, cst.Attribute) and func.attr.value == "_replace":
             return True  # dataclasses.replace(cfg, epochs=1): a derived configuration
@@ -128,10 +153,14 @@ class ConfigFacts:
             if qualified in _CONFIG_GLOBALS or (qualified or "").endswith(".FLAGS"):
                 return True
             attr = node.attr.value
-            if attr in _CONFIG_ATTRIBUTES:
-                base = node.value
-                if isinstance(base, cst.Name) and base.value == "self":
+            base = node.value
+            if isinstance(base, cst.Name) and base.value == "self":
+                if attr in _CONFIG_ATTRIBUTES or (self.is_config_variable_name(attr) and attr not in ("opt", "options")):
                     return True
+                owner = self.ctx.enclosing_class()
+                if owner is not None and self.self_attribute_is_config(owner, attr):
+                    return True
+            if attr in _CONFIG_ATTRIBUTES:
                 if attr == "config":
                     return True  # model.config, run.config, wandb.config
                 if attr == "hparams":
@@ -141,6 +170,72 @@ class ConfigFacts:
             return self.is_config(node.value, depth + 1)
         if isinstance(node, cst.Call):
             return self._call_is_config(node, depth)
+        return False
+
+    def _returns_config(self, name: str, depth: int) -> bool:
+        """A same-file function (seen so far) returns a configuration: ``return parser.parse_args()``,
+        or ``args = parser.parse_args(); ...; return args``."""
+        if name in self._returns:
+            return self._returns[name]
+        self._returns[name] = False  # recursion guard
+        found = False
+        for frame in self.ctx.training.function_frames.get(name, []):
+            function = frame.node
+            for value in _return_values(function):
+                if isinstance(value, cst.Name):
+                    bindings = [b for b in self.ctx.bindings.all
+                                if b.name == value.value and b.scope is not None and b.scope.node is function]
+                    if any(self._binding_is_config(b, depth + 1) for b in bindings):
+                        found = True
+                elif self.is_config(value, depth + 1):
+                    found = True
+        if not self.ctx.training.function_frames.get(name):
+            del self._returns[name]  # defined further down: trust the name until the def is seen
+            return bool(CONFIG_FUNCTION_NAME.match(name))
+        self._returns[name] = found
+        return found
+
+    # --- configuration handed to same-file classes ----------------------------------------------
+    def on_call(self, call: cst.Call) -> None:
+        """Note which arguments of a same-file class's construction are configuration
+        (``StepDecay(cfg["params"], ...)``), so ``self.params`` in that class is too."""
+        func = call.func
+        if not isinstance(func, cst.Name) or func.value not in self.ctx.local_classes:
+            return
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                break
+            key: int | str = arg.keyword.value if arg.keyword is not None else position
+            if arg.keyword is None:
+                position += 1
+            if self.is_config(arg.value):
+                self.config_arguments.setdefault(func.value, set()).add(key)
+
+    def self_attribute_is_config(self, owner: cst.ClassDef, attr: str) -> bool:
+        """``self.<attr>`` holds a constructor argument that some construction in this file
+        passes configuration to (complete only after the traversal)."""
+        received = self.config_arguments.get(owner.name.value)
+        if not received:
+            return False
+        body = owner.body.body if isinstance(owner.body, cst.IndentedBlock) else ()
+        init = next((f for f in body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"), None)
+        if init is None or not isinstance(init.body, cst.IndentedBlock):
+            return False
+        params = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
+        for statement in init.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Name):
+                    continue
+                for target in small.targets:
+                    t = target.target
+                    if (isinstance(t, cst.Attribute) and t.attr.value == attr and isinstance(t.value, cst.Name)
+                            and t.value.value == "self"):
+                        name = small.value.value
+                        if name in received or (name in params and params.index(name) in received):
+                            return True
         return False
 
     def _call_is_config(self, call: cst.Call, depth: int) -> bool:
@@ -160,6 +255,11 @@ class ConfigFacts:
                 return self.is_config(call.args[0].value, depth + 1)
             if func.value in ("dict", "OrderedDict") and call.args and not call.args[0].keyword:
                 return self.is_config(call.args[0].value, depth + 1)
+            if func.value in self.ctx.local_functions:
+                if self._returns_config(func.value, depth):
+                    return True
+            elif CONFIG_FUNCTION_NAME.match(func.value):
+                return True  # args = parse_args() / cfg = get_config() imported from a helper module
         name = dotted(func)
         if name and (name in self.local_config_classes or self.is_config_class_name(name)):
             return True
@@ -203,3 +303,21 @@ class ConfigFacts:
         ):
             return self.is_config_variable_name(binding.name)
         return self.is_config(value, depth + 1)
+
+
+def _return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The expressions a function returns (not those of functions nested in it)."""
+    values: list[cst.BaseExpression] = []
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                values.append(node.value)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.BaseSuite, cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.Else,
+                             cst.ExceptHandler, cst.Finally)):
+            pending.extend(node.children)
+    return values

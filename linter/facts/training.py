@@ -107,6 +107,8 @@ class TrainingFacts:
         self.function_nodes: dict[cst.CSTNode, _Frame] = {}
         # each training call with the ancestors it was found under
         self.step_calls: list[tuple[cst.Call, tuple[cst.CSTNode, ...]]] = []
+        # each call of a same-file function, with its ancestors (a training call if the callee trains)
+        self.local_calls: list[tuple[str, cst.Call, tuple[cst.CSTNode, ...]]] = []
         self._resolved = False
         self._trains: dict[str, bool] = {}
         self._called_from_training: set[str] = set()
@@ -139,6 +141,7 @@ class TrainingFacts:
             return
         name = callee_name(call)
         if name is not None and name in self.local_functions:
+            self.local_calls.append((name, call, tuple(ancestors)))
             for frame in self._loops:
                 frame.calls.add(name)
             if self._functions:
@@ -203,12 +206,22 @@ class TrainingFacts:
                 return node
         return None
 
+    def training_calls(self) -> list[tuple[cst.Call, tuple[cst.CSTNode, ...]]]:
+        """Training steps, and calls of same-file functions that train (``train(model, args)``)."""
+        self.resolve()
+        calls = list(self.step_calls)
+        calls.extend((call, ancestors) for name, call, ancestors in self.local_calls if self._trains.get(name))
+        return calls
+
     def after_training_call(self, ancestors: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> bool:
         """A training call ran earlier in the same straight-line block (``.fit(`` then edit)."""
-        statement_index = {}
-        for i, node in enumerate(ancestors):
-            statement_index[id(node)] = i
-        for _call, call_ancestors in self.step_calls:
+        return self.first_training_call_before(ancestors) is not None
+
+    def first_training_call_before(self, ancestors) -> cst.Call | None:
+        """The training call that runs before the node at ``ancestors`` in the same straight-line
+        code: an earlier statement of a block both are in, neither inside a def/class/lambda
+        below that block (defining a function runs nothing)."""
+        for call, call_ancestors in self.training_calls():
             # find the deepest block shared by both, then compare statement order in it
             for depth in range(min(len(call_ancestors), len(ancestors)) - 1):
                 if call_ancestors[depth] is not ancestors[depth]:
@@ -220,13 +233,19 @@ class TrainingFacts:
                 mine, theirs = ancestors[depth + 1], call_ancestors[depth + 1]
                 if mine is theirs:
                     continue
+                if _defines_scope(call_ancestors[depth + 1 :]) or _defines_scope(ancestors[depth + 1 :]):
+                    break
                 try:
                     if _index(body, theirs) < _index(body, mine):
-                        return True
+                        return call
                 except ValueError:
                     pass
                 break
-        return False
+        return None
+
+
+def _defines_scope(path) -> bool:
+    return any(isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) for node in path)
 
 
 def _block_statements(node: cst.CSTNode):

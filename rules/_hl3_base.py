@@ -1,0 +1,180 @@
+"""The HL3 rules' common shape: find changes during the traversal, note what is known only
+there (bindings), and decide in ``finish`` (training-loop facts are resolved after the traversal)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import libcst as cst
+
+from hyperlint.facts.names import dotted
+from hyperlint.rule import Rule
+from hyperlint.rules._hl3_targets import Change, assignment_changes, call_changes, root_of
+
+if TYPE_CHECKING:
+    from hyperlint.context import FileContext
+
+
+@dataclass
+class Pending:
+    node: cst.CSTNode
+    statement: cst.CSTNode | None
+    ancestors: tuple[cst.CSTNode, ...]
+    # (training context or None) -> (message, suggestion), or None to stay silent
+    build: Callable[[str | None], tuple[str, str] | None]
+    during_training: bool = True  # report only when the node runs during training
+    check: Callable[[], bool] | None = None  # a test that needs the whole file (after the traversal)
+
+
+class ChangeRule(Rule):
+    """Subclasses implement ``consider(change, ancestors) -> Pending | None``."""
+
+    def __init__(self, ctx, options=None) -> None:
+        super().__init__(ctx, options)
+        self._pending: list[Pending] = []
+
+    def consider(self, change: Change, ancestors: tuple[cst.CSTNode, ...]) -> Pending | None:
+        raise NotImplementedError
+
+    def _collect(self, changes: list[Change]) -> None:
+        if not changes:
+            return
+        ancestors = self.ctx.ancestors()
+        for change in changes:
+            pending = self.consider(change, ancestors)
+            if pending is not None:
+                self._pending.append(pending)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._collect(assignment_changes(node))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._collect(assignment_changes(node))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._collect(assignment_changes(node))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._collect(assignment_changes(node))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._collect(call_changes(self.ctx, node, node))
+
+    def finish(self) -> None:
+        done: set[int] = set()
+        for pending in self._pending:
+            if id(pending.node) in done:
+                continue
+            if pending.check is not None and not pending.check():
+                continue
+            context = self.ctx.training_context(pending.ancestors)
+            if pending.during_training and context is None:
+                continue
+            built = pending.build(context)
+            if built is None:
+                continue
+            done.add(id(pending.node))
+            message, suggestion = built
+            self.report(pending.node, message, suggestion, statement=pending.statement)
+
+
+def code_text(ctx: "FileContext", node: cst.CSTNode, limit: int = 60) -> str:
+    text = " ".join(ctx.module.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def change_text(ctx: "FileContext", change: Change) -> str:
+    node = change.node
+    if isinstance(node, cst.Call):
+        return code_text(ctx, node)
+    return code_text(ctx, node)
+
+
+# --- what kind of configuration ---------------------------------------------------------------
+
+_LOADERS = {"yaml": "YAML", "json": "JSON", "toml": "TOML", "tomllib": "TOML", "tomli": "TOML"}
+
+
+def describe_config(ctx: "FileContext", obj: cst.BaseExpression, ancestors) -> tuple[str, str, str]:
+    """(kind, root text, description) of the configuration ``obj`` belongs to. Call during the
+    traversal (it reads bindings)."""
+    root = root_of(obj)
+    text = code_text(ctx, root, 40)
+    if isinstance(root, cst.Attribute):
+        attr = root.attr.value
+        if attr in ("hparams", "hparams_initial"):
+            return "lightning", text, f"`{text}` holds the LightningModule's saved hyperparameters"
+        if attr == "config" and not (isinstance(root.value, cst.Name) and root.value.value == "self"):
+            return "model_config", text, f"`{text}` is the model's configuration"
+        qualified = ctx.qualify(root) or ""
+        if qualified.endswith("FLAGS"):
+            return "flags", text, f"`{text}` holds the absl command-line flags"
+        return "config", text, f"`{text}` is a configuration object"
+    if not isinstance(root, cst.Name):
+        return "config", text, f"`{text}` is a configuration object"
+    name = root.value
+    if name == "FLAGS":
+        return "flags", text, "`FLAGS` holds the absl command-line flags"
+    binding = ctx.bindings.lookup(name)
+    if binding is None:
+        return "config", text, f"`{text}` is a configuration object"
+    if binding.kind == "param":
+        function = binding.scope.node if binding.scope is not None else None
+        if function in ctx.configs.hydra_functions:
+            return "hydra", text, f"`{text}` is the Hydra config"
+        annotation = getattr(binding.statement, "annotation", None)
+        ann = (dotted(annotation.annotation) or "") if annotation is not None else ""
+        last = ann.rsplit(".", 1)[-1]
+        if last == "DictConfig":
+            return "omegaconf", text, f"`{text}` is an OmegaConf config"
+        if last == "TrainingArguments" or _in_trainer_callback(ctx, ancestors, name):
+            return "training_args", text, f"`{text}` is the Trainer's TrainingArguments"
+        if last:
+            if ctx.configs.is_config_class_name(last) or last in ctx.configs.local_config_classes:
+                return "dataclass", text, f"`{text}` is a `{last}` configuration"
+        return "config", text, f"`{text}` is the configuration passed in"
+    value = binding.value
+    if binding.kind == "unpack" and isinstance(value, cst.Call):
+        if "training_args" in name:
+            return "training_args", text, f"`{text}` is the Trainer's TrainingArguments"
+        return "dataclass", text, f"`{text}` is a parsed configuration dataclass"
+    if isinstance(value, cst.Subscript):
+        value = value.value  # parse_known_args()[0]
+    if isinstance(value, cst.Call):
+        func = value.func
+        qualified = ctx.qualify(func) or dotted(func) or ""
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        head = qualified.split(".", 1)[0]
+        last = qualified.rsplit(".", 1)[-1]
+        if method in ("parse_args", "parse_known_args"):
+            return "argparse", text, f"`{text}` holds the parsed command-line arguments"
+        if method == "parse_args_into_dataclasses" or head in ("tyro", "pyrallis", "simple_parsing"):
+            return "dataclass", text, f"`{text}` is a parsed configuration dataclass"
+        if head in _LOADERS:
+            return "loaded", text, f"`{text}` is a configuration loaded from {_LOADERS[head]}"
+        if head == "omegaconf":
+            return "omegaconf", text, f"`{text}` is an OmegaConf config"
+        if head == "hydra":
+            return "hydra", text, f"`{text}` is a Hydra config"
+        if last in ("TrainingArguments", "Seq2SeqTrainingArguments"):
+            return "training_args", text, f"`{text}` is the Trainer's TrainingArguments"
+        if head == "ml_collections" or last in ("ConfigDict",):
+            return "configdict", text, f"`{text}` is an ml_collections ConfigDict"
+        if last in ctx.configs.local_config_classes or ctx.configs.is_config_class_name(last):
+            return "dataclass", text, f"`{text}` is a `{last}` configuration"
+    if isinstance(value, cst.Attribute) and value.attr.value == "value":  # config_flags holder
+        return "configdict", text, f"`{text}` is an ml_collections ConfigDict"
+    if isinstance(value, cst.Attribute) and value.attr.value in ("hparams", "config"):
+        return describe_config(ctx, value, ancestors)
+    return "config", text, f"`{text}` is a configuration object"
+
+
+def _in_trainer_callback(ctx: "FileContext", ancestors, name: str) -> bool:
+    from hyperlint.facts.hooks import class_framework
+
+    if name != "args":
+        return False
+    for node in reversed(ancestors):
+        if isinstance(node, cst.ClassDef):
+            return class_framework(node, ctx) == "transformers"
+    return False

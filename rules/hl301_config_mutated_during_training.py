@@ -1,0 +1,138 @@
+"""HL301: a configuration object is changed while training runs."""
+from __future__ import annotations
+
+import libcst as cst
+
+from hyperlint.rule import Invalid, Valid
+from hyperlint.rules._hl3_base import ChangeRule, Pending, change_text, describe_config
+from hyperlint.rules._hl3_fixes import classify, complete_formula, config_fix, gather_formula
+from hyperlint.rules._hl3_targets import (
+    Change,
+    is_fresh_copy,
+    is_param_group,
+    is_wandb_config,
+    root_of,
+    self_attribute,
+)
+
+
+class ConfigMutatedDuringTraining(ChangeRule):
+    """
+    ## What it does
+    Finds code that changes a configuration object while training runs: assignment, augmented
+    assignment, `setattr`, item assignment, `.update(...)` or `del` on the parsed arguments
+    (`parse_args()`), absl `FLAGS`, a Hydra/OmegaConf config, an `ml_collections.ConfigDict`, a
+    dict loaded from YAML/JSON/TOML, a dataclass config, `TrainingArguments`, `model.config` or a
+    Lightning module's `self.hparams` — inside a training loop, in a function the loop calls, in
+    a training hook (Lightning `on_train_*`, Keras `Callback.on_epoch_*`, `TrainerCallback.on_*`,
+    XGBoost `after_iteration`, LightGBM callbacks) or after the first training call.
+
+    Setup before training is fine: filling in derived fields (`args.device`, `args.world_size`),
+    scaling the learning rate by the batch size, merging overrides.
+
+    ## Why is this bad?
+    The configuration is what the run records (in the experiment tracker, the checkpoint, the
+    saved YAML) and what a resumed or repeated run starts from. Changing it mid-run makes that
+    record wrong: the logged `lr` is the last one, not the one the run started with, and a run
+    resumed from a checkpoint applies a decay twice.
+
+    ## Example
+    ```python
+    args = parser.parse_args()
+    for epoch in range(args.epochs):
+        if epoch in args.schedule:
+            args.lr *= args.gamma
+        train(model, loader, optimizer, args.lr)
+    ```
+
+    ## Use instead
+    ```python
+    args = parser.parse_args()
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=args.schedule, gamma=args.gamma)
+    for epoch in range(args.epochs):
+        train(model, loader, optimizer)
+        scheduler.step()
+    ```
+
+    ## Fix safety
+    There is no automatic fix: where the changing value should live (a scheduler, a local
+    variable, the run's log) is a design decision. The suggested fix names the replacement.
+    """
+
+    code = "HL301"
+    name = "config-mutated-during-training"
+
+    VALID = [
+        # setup before training: derived fields and LR scaling
+        "import argparse\nparser = argparse.ArgumentParser()\nargs = parser.parse_args()\n"
+        "args.device = 'cuda'\nargs.lr = args.blr * args.batch_size / 256\n"
+        "for epoch in range(args.epochs):\n    loss = model(x).sum()\n    loss.backward()\n    optimizer.step()\n",
+        # a local copy of a config value is not the configuration
+        "lr = args.lr\nfor epoch in range(args.epochs):\n    loss.backward()\n    optimizer.step()\n    lr /= 4\n",
+        # model.config before trainer.train()
+        "from transformers import Trainer\nmodel.config.use_cache = False\ntrainer = Trainer(model=model, args=training_args)\n"
+        "trainer.train()\n",
+        # the lr finder's suggestion before fit
+        "lr_finder = tuner.lr_find(model)\nmodel.hparams.lr = lr_finder.suggestion()\ntrainer.fit(model)\n",
+        # TrainerCallback.control exists to be changed
+        "from transformers import TrainerCallback\nclass Stop(TrainerCallback):\n"
+        "    def on_log(self, args, state, control, logs=None, **kwargs):\n        control.should_training_stop = True\n",
+        Valid("args = parser.parse_args()\nfor epoch in range(3):\n    loss.backward()\n    optimizer.step()\n"
+              "    args.lr *= 0.1\n", path="tests/test_loop.py"),
+    ]
+    INVALID = [
+        "args = parser.parse_args()\nfor epoch in range(args.epochs):\n    if epoch in args.schedule:\n"
+        "        args.lr *= args.gamma\n    loss.backward()\n    optimizer.step()\n",
+        "import lightgbm as lgb\nimport yaml\ncfg = yaml.safe_load(open('c.yaml'))\nbooster = lgb.train(cfg['lgb'], data)\n"
+        "cfg['lgb']['learning_rate'] /= 2\n",
+        "import pytorch_lightning as pl\nclass Net(pl.LightningModule):\n    def on_train_epoch_end(self):\n"
+        "        self.hparams.lr *= 0.5\n",
+        "from omegaconf import DictConfig\nimport hydra\n@hydra.main(config_path='conf')\ndef main(cfg: DictConfig):\n"
+        "    for epoch in range(cfg.epochs):\n        train_one_epoch(model)\n        cfg.train.resume_from = 'best.pt'\n"
+        "def train_one_epoch(model):\n    loss.backward()\n    optimizer.step()\n",
+    ]
+
+    def consider(self, change: Change, ancestors) -> Pending | None:
+        ctx = self.ctx
+        if change.op in ("keras-assign", "set_value"):
+            return None
+        obj = change.obj
+        if isinstance(root_of(obj), cst.Name) and root_of(obj).value in ("self", "cls"):
+            return None
+        if is_param_group(ctx, obj, ancestors) or is_wandb_config(ctx, obj):
+            return None  # HL302 / HL303
+        if _optax_state(ctx, obj):
+            return None
+        check = None
+        if not ctx.configs.is_config(obj):
+            attr = self_attribute(obj)
+            owner = ctx.enclosing_class()
+            if attr is None or owner is None:
+                return None
+            configs = ctx.configs
+
+            def check(owner=owner, attr=attr) -> bool:
+                return configs.self_attribute_is_config(owner, attr)
+        elif is_fresh_copy(ctx, obj):
+            return None
+        kind, root, description = describe_config(ctx, obj, ancestors)
+        text = change_text(ctx, change)
+        formula = gather_formula(ctx, change.value, ancestors) if change.value is not None else None
+        key = change.key
+
+        def build(context: str | None) -> tuple[str, str]:
+            schedule = classify(complete_formula(ctx, formula)) if formula is not None else None
+            message = f"Configuration changed during training: `{text}` {context}; {description}"
+            return message, config_fix(kind, root, key, schedule)
+
+        return Pending(change.node, ctx.enclosing_statement(), ancestors, build, check=check)
+
+
+def _optax_state(ctx, obj: cst.BaseExpression) -> bool:
+    """``state.opt_state.hyperparams[...]``: optax ``inject_hyperparams`` state, exempt."""
+    node = obj
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        if isinstance(node, cst.Attribute) and node.attr.value in ("hyperparams", "opt_state"):
+            return True
+        node = node.value
+    return False
