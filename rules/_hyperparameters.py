@@ -277,6 +277,8 @@ def _slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
     if isinstance(call.func, cst.Name) and call.func.value in ("dict", "OrderedDict", "print", "setattr", "getattr"):
         return out
     label = callee_label(ctx, call)
+    if _not_a_training_callee(label):
+        return out
     architecture = layer_callee(qualified)
     for argument in call.args:
         if argument.keyword is None or argument.star:
@@ -294,6 +296,29 @@ _NOT_TRAINING_CALLEE = re.compile(
 )
 
 
+# logging, progress and metric calls (metric_logger.update(lr=...)), data preprocessing
+# (dataset.map(batched=True, batch_size=1000)) and benchmark helpers take these keywords too
+_LOGGING_METHODS = frozenset({
+    "update", "log", "log_dict", "log_metrics", "log_hyperparams", "add_scalar", "add_scalars", "add_hparams",
+    "set_postfix", "set_description", "info", "debug", "warning", "warn", "error", "format", "write", "record",
+    "append", "emit", "print", "map", "filter", "map_batches", "iter_batches", "with_format",
+})
+_BENCHMARK_CALLEE = re.compile(r"(Tracker|Profiler|Timer|Benchmark|Meter|Logger|Monitor)$")
+
+
+def _not_a_training_callee(label: str) -> bool:
+    parts = label.split(".")
+    return bool(_BENCHMARK_CALLEE.search(parts[-1])) or (len(parts) > 1 and parts[-1] in _LOGGING_METHODS)
+
+
+_EVAL_ONLY_NAME = re.compile(r"(^|_)(eval|evaluation|test|val|valid|validation|infer|inference|predict|prediction)(_|$)", re.I)
+
+
+def evaluation_only_name(name: str) -> bool:
+    """``EVAL_BATCH_SIZE``, ``per_device_eval_batch_size``: a batch size that cannot change training."""
+    return "batch" in name.lower() and bool(_EVAL_ONLY_NAME.search(name))
+
+
 def keyword_value_acceptable(slot: SlotArgument) -> bool:
     """For keyword matches on unknown callees: numbers and bools only, and no sentinel -1/None;
     a batch size given to an export/inference/evaluation function is not a training hyperparameter."""
@@ -301,6 +326,8 @@ def keyword_value_acceptable(slot: SlotArgument) -> bool:
     if slot.kind == "catalogue":
         return True
     if "batch_size" in slot.slot and _NOT_TRAINING_CALLEE.search(slot.callee.rsplit(".", 1)[-1]):
+        return False
+    if evaluation_only_name(slot.slot):
         return False
     if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
         return False

@@ -6,7 +6,14 @@ import libcst as cst
 from hyperlint.facts.bindings import Binding
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule, Valid
-from hyperlint.rules._hyperparameters import describe_slot, exempt_context, literal_text, origin, slot_arguments
+from hyperlint.rules._hyperparameters import (
+    describe_slot,
+    evaluation_only_name,
+    exempt_context,
+    literal_text,
+    origin,
+    slot_arguments,
+)
 from hyperlint.rules._loops import loop_count
 
 
@@ -90,8 +97,11 @@ class HardcodedHyperparameterVariable(Rule):
         if not found or exempt_context(self.ctx, self.ctx.stack):
             return
         for slot, sources in found:
+            if evaluation_only_name(slot.slot):
+                continue
             for binding in sources:
-                self.feeds.setdefault(binding, []).append(describe_slot(slot))
+                if not evaluation_only_name(binding.name):
+                    self.feeds.setdefault(binding, []).append(describe_slot(slot))
 
     def visit_For(self, node: cst.For) -> None:
         count = loop_count(node)

@@ -158,6 +158,8 @@ def test_hl102_loop_count_and_slot_share_one_finding():
         "import torch\ndef main(args):\n    lr = 0.1\n    lr = args.lr\n    opt = torch.optim.SGD(p, lr=lr)\n",
         # a config dict bound to a config-like name
         "import torch\nconfig = {'lr': 0.1}\nopt = torch.optim.SGD(p, lr=config['lr'])\n",
+        # an evaluation-only batch size cannot change training
+        "from torch.utils.data import DataLoader\nEVAL_BATCH_SIZE = 32\nl = DataLoader(ds, batch_size=EVAL_BATCH_SIZE)\n",
         # run settings
         "import torch\nSEED = 0\nNUM_WORKERS = 8\ntorch.manual_seed(SEED)\nl = DataLoader(ds, num_workers=NUM_WORKERS)\n",
     ],
@@ -256,6 +258,11 @@ def test_hl105_same_file_function_and_custom_optimizer():
         "ds = tfds.load('mnist', batch_size=-1)\n",
         "fit(model, X, y, learning_rate=None)\n",
         "export_onnx('model.onnx', batch_size=1)\n",
+        "metric_logger.update(lr=0.0)\n",
+        "tokenized = dataset.map(tokenize, batched=True, batch_size=1000)\n",
+        "tracker = PerformanceTracker(world_size, warmup_steps=5)\n",
+        "pbar.set_postfix(lr=0.1, loss=2.0)\n",
+        "args = TrainingArguments('out', per_device_eval_batch_size=64, learning_rate=args.lr)\n",
         "preds = predict_proba(model, X, batch_size=4096)\n",
         "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.bn = nn.BatchNorm2d(64, momentum=0.01)\n",
