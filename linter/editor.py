@@ -28,6 +28,15 @@ LintFunction = Callable[["DocumentLinter", str, Path, str], LintResult]
 SUFFIX_LINTERS: dict[str, LintFunction] = {}
 
 
+def _lint_notebook(documents: "DocumentLinter", text: str, path: Path, display: str) -> LintResult:
+    from hyperlint.notebook import lint_notebook_document  # findings placed in the .ipynb's JSON text
+
+    return lint_notebook_document(documents, text, path, display)
+
+
+SUFFIX_LINTERS[".ipynb"] = _lint_notebook
+
+
 class DocumentLinter:
     """Lints buffer texts; keeps one ``Linter`` per configuration file (re-read when it changes)."""
 
@@ -95,6 +104,13 @@ class DocumentLinter:
         """The buffer with every applicable fix applied (to a fixed point, never breaking the parse)."""
         path = self.document_path(path)
         display = _display(path)
+        if path.suffix.lower() == ".ipynb":
+            from hyperlint.notebook import fixed_notebook_document
+
+            try:
+                return fixed_notebook_document(self, text, path, unsafe)
+            except Exception:  # settings or a bug: leave the buffer as it is
+                return text
 
         def lint(current: str) -> list[Finding]:
             return self.lint(current, path, display).findings
@@ -135,6 +151,8 @@ def noqa_edits(source: SourceText, findings: list[Finding]) -> list[TextEdit | N
 def _noqa_edit(source: SourceText, finding: Finding, directives: Directives, unsafe_rows: set[int]) -> TextEdit | None:
     if finding.code in NO_NOQA_ACTION:
         return None
+    if finding.cell is not None:  # a notebook cell: the notebook module computed the JSON edit
+        return finding.extra.get("noqa_edit")
     rows = [finding.noqa_row or finding.start.row]
     if finding.statement_rows:
         rows += [row for row in reversed(finding.statement_rows) if row not in rows]

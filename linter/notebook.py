@@ -544,10 +544,13 @@ def check_notebook_file(linter: Linter, path: Path, display: str, fix: bool = Fa
 def to_json_positions(result: LintResult) -> list[Finding]:
     """The findings of a notebook placed in its JSON text (rows, columns, offsets and fix edits),
     for an editor showing the ``.ipynb`` file itself. A fix becomes one edit of the JSON text
-    (the changed part of the cell's ``source``); ``cell`` stays set. Findings without a cell
-    (an invalid notebook) are already in JSON positions."""
-    source = result.source
-    notebook = getattr(source, "notebook", None)
+    (the changed part of the cell's ``source``); ``cell`` stays set, the cell-relative start and
+    end are in ``extra["cell_start"]``/``extra["cell_end"]`` and the JSON edit that adds a
+    ``# noqa`` for the finding (or None) in ``extra["noqa_edit"]``. Findings without a cell (an
+    invalid notebook) are already in JSON positions."""
+    from hyperlint.editor import noqa_edits
+
+    notebook = getattr(result.source, "notebook", None)
     if notebook is None:
         return list(result.findings)
     try:
@@ -566,36 +569,49 @@ def to_json_positions(result: LintResult) -> list[Finding]:
         noqa_row = json_text.position(layout.json_offset(cell.index, cell.text.offset(finding.noqa_row or 1, 0))).row
         fix = finding.fix
         if fix is not None and fix.edits:
-            fix = _json_fix(fix, notebook, layout)
+            edit = _json_edit(notebook, fix.edits)
+            fix = Fix(fix.message, fix.applicability, (edit,)) if edit else Fix(fix.message, Applicability.DISPLAY_ONLY)
+        [cell_noqa] = noqa_edits(cell.text, [dataclasses.replace(finding, cell=None)])
+        noqa_edit = _json_edit(notebook, [CellTextEdit(*dataclasses.astuple(cell_noqa), cell.number)]) if cell_noqa else None
         out.append(dataclasses.replace(
             finding, start=json_text.position(start), end=json_text.position(end), start_offset=start,
             end_offset=end, noqa_row=noqa_row, statement_rows=None, fix=fix,
-            extra={**finding.extra, "cell_start": finding.start, "cell_end": finding.end},
+            extra={**finding.extra, "cell_start": finding.start, "cell_end": finding.end, "noqa_edit": noqa_edit},
         ))
     return out
 
 
-def _json_fix(fix: Fix, notebook: Notebook, layout: NotebookLayout) -> Fix:
-    by_number = {cell.number: cell for cell in notebook.cells}
-    per_cell: dict[int, list[CellTextEdit]] = {}
-    for edit in fix.edits:
+def _json_edit(notebook: Notebook, edits) -> TextEdit | None:
+    """One edit of the notebook's JSON text doing what the cell edits do (None if it cannot)."""
+    per_cell: dict[int, list[TextEdit]] = {}
+    for edit in edits:
         per_cell.setdefault(getattr(edit, "cell", 0), []).append(edit)
     sources = {}
-    for number, edits in per_cell.items():
-        cell = by_number.get(number)
+    for number, cell_edits in per_cell.items():
+        cell = notebook.cell_by_number(number)
         if cell is None:
-            return Fix(fix.message, Applicability.DISPLAY_ONLY)
+            return None
         text = cell.source
-        for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        for edit in sorted(cell_edits, key=lambda e: (e.start, e.end), reverse=True):
             text = text[: edit.start] + edit.content + text[edit.end :]
         sources[cell.index] = text
-    new = notebook.with_sources(sources)
-    old = notebook.text
-    prefix = 0
-    limit = min(len(old), len(new))
+    old, new = notebook.text, notebook.with_sources(sources)
+    prefix, limit = 0, min(len(old), len(new))
     while prefix < limit and old[prefix] == new[prefix]:
         prefix += 1
     suffix = 0
     while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
         suffix += 1
-    return Fix(fix.message, fix.applicability, (TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix]),))
+    return TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix])
+
+
+def lint_notebook_document(documents, text: str, path: Path, display: str) -> LintResult:
+    """``hyperlint.editor.SUFFIX_LINTERS`` entry: a notebook buffer opened as JSON text, with the
+    findings in positions of that text (``documents`` is the editor's ``DocumentLinter``)."""
+    result = lint_notebook_text(documents.linter_for(path), text, display, path)
+    return LintResult(display, to_json_positions(result), SourceText(text), error=result.error)
+
+
+def fixed_notebook_document(documents, text: str, path: Path, unsafe: bool = False) -> str:
+    """The notebook buffer's JSON text with every applicable fix applied (unchanged if invalid)."""
+    return fix_notebook_text(documents.linter_for(path), text, str(path), path, unsafe).text
