@@ -10,6 +10,8 @@ from hyperlint.rules._hyperparameters import (
     describe_slot,
     evaluation_only_name,
     exempt_context,
+    is_literal,
+    keyword_value_acceptable,
     literal_text,
     origin,
     slot_arguments,
@@ -99,6 +101,10 @@ class HardcodedHyperparameterVariable(Rule):
         for slot, sources in found:
             if evaluation_only_name(slot.slot):
                 continue
+            if slot.kind == "keyword" and not (
+                keyword_value_acceptable(slot) and all(_numeric_source(b) for b in sources)
+            ):
+                continue  # unknown callees: numbers only, as HL105
             for binding in sources:
                 if not evaluation_only_name(binding.name):
                     self.feeds.setdefault(binding, []).append(describe_slot(slot))
@@ -130,6 +136,13 @@ class HardcodedHyperparameterVariable(Rule):
                 suggestion(self.ctx, binding.name.lower(), shown, variable=binding.name),
                 statement=statement,
             )
+
+
+def _numeric_source(binding: Binding) -> bool:
+    value = binding.value
+    if binding.kind == "unpack" and isinstance(value, (cst.Tuple, cst.List)) and binding.index is not None:
+        value = value.elements[binding.index].value
+    return value is not None and is_literal(value, allow_strings=False)
 
 
 def _target_node(statement: cst.CSTNode, name: str) -> cst.CSTNode:
