@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from hyperlint.runner import FileOutcome
 
 NOTEBOOK_SUFFIX = ".ipynb"
+# findings about the whole file (time budget exceeded, internal error), not about a cell
+WHOLE_FILE_CODES = {"HL003", INTERNAL_ERROR}
 _PARSE_FLAGS = ast.PyCF_ONLY_AST | getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0)
 
 
@@ -91,9 +93,6 @@ class CodeCell:
             return "".join(brk for _, brk in split_lines(self.masked.python))
         return self.masked.python
 
-    def row_count(self) -> int:
-        return len(split_lines(self.python))
-
 
 class Notebook:
     """A parsed notebook: its JSON, its code cells and the program they make together."""
@@ -106,6 +105,7 @@ class Notebook:
         self._layout: NotebookLayout | None = None
         self._program: str | None = None
         self._rows: list[int] = []
+        self._by_number: dict[int, CodeCell] | None = None
 
     # --- reading --------------------------------------------------------------------------------
     @classmethod
@@ -157,10 +157,9 @@ class Notebook:
         return self.cells[max(bisect.bisect_right(self._rows, row) - 1, 0)]
 
     def cell_by_number(self, number: int) -> CodeCell | None:
-        for cell in self.cells:
-            if cell.number == number:
-                return cell
-        return None
+        if self._by_number is None:
+            self._by_number = {cell.number: cell for cell in self.cells}
+        return self._by_number.get(number)
 
     def locate(self, position: Position) -> tuple[CodeCell, Position, int] | None:
         """(cell, cell-relative position, offset into the cell's source) of a program position."""
@@ -346,7 +345,7 @@ def lint_notebook(linter: Linter, notebook: Notebook, display: str, path: Path |
 
 def _to_cell(finding: Finding, notebook: Notebook, program: SourceText) -> Finding:
     """A finding on the program, placed in its cell."""
-    if finding.code == INTERNAL_ERROR or not notebook.cells:
+    if finding.code in WHOLE_FILE_CODES or not notebook.cells:
         return dataclasses.replace(finding, start=Position(1, 1), end=Position(1, 1), noqa_row=1, cell=None)
     start = notebook.locate(finding.start)
     assert start is not None
@@ -418,9 +417,10 @@ class NotebookFix:
 
 
 def fix_notebook_text(linter: Linter, text: str, display: str, path: Path | None = None,
-                      unsafe: bool = False) -> NotebookFix:
-    """Apply the applicable fixes to a fixed point; the notebook stays valid or nothing changes."""
-    result = lint_notebook_text(linter, text, display, path)
+                      unsafe: bool = False, result: LintResult | None = None) -> NotebookFix:
+    """Apply the applicable fixes to a fixed point; the notebook stays valid or nothing changes.
+    ``result`` is the lint result of ``text`` when the caller has it already."""
+    result = result or lint_notebook_text(linter, text, display, path)
     outcome = NotebookFix(text, remaining=result.findings, result=result)
     if result.error is not None:
         return outcome
@@ -521,7 +521,7 @@ def check_notebook_file(linter: Linter, path: Path, display: str, fix: bool = Fa
     before = lint_notebook_text(linter, text, display, path, "utf-8", bom)
     if before.error is not None:
         return FileOutcome(display, before.findings, before.source, error=before.error)
-    outcome = fix_notebook_text(linter, text, display, path, unsafe)
+    outcome = fix_notebook_text(linter, text, display, path, unsafe, before)
     if not outcome.changed:
         return FileOutcome(display, outcome.remaining, before.source, error=outcome.error)
     if diff:
