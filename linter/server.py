@@ -48,6 +48,8 @@ class OpenDocument:
     last_change: float = 0.0
     # the latest lint: (text it was computed from, result, line index)
     linted: tuple[str, LintResult, LineIndex] | None = field(default=None, repr=False)
+    # the lint under way: (text, future), shared by everyone who needs that text's findings
+    in_flight: tuple[str, asyncio.Future] | None = field(default=None, repr=False)
 
 
 class HyperlintServer(LanguageServer):
@@ -128,8 +130,12 @@ class HyperlintServer(LanguageServer):
         text = document.text
         if document.linted is not None and document.linted[0] is text:
             return document.linted
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.lint_thread, self.lint_blocking, text, self.file_path(document))
+        if document.in_flight is None or document.in_flight[0] is not text:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(self.lint_thread, self.lint_blocking, text, self.file_path(document))
+            document.in_flight = (text, future)
+        # shielded: a waiter being cancelled (a newer change) must not cancel it for the others
+        result = await asyncio.shield(document.in_flight[1])
         index = LineIndex(result.source or text, self.position_encoding)
         linted = (text, result, index)
         if document.text is text:
@@ -197,6 +203,11 @@ class HyperlintServer(LanguageServer):
         document = self.documents.get(params.text_document.uri)
         if document is None:
             return None
+        pending = self.pending.get(document.uri)
+        if pending is not None and not pending.done():
+            # editors ask for code actions after every keystroke: wait for the debounced lint
+            # instead of linting each intermediate text
+            await asyncio.wait({pending})
         text, result, index = await self.lint(document)
         if document.text is not text:
             return None  # the buffer changed while linting; the editor asks again

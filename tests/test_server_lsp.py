@@ -387,3 +387,17 @@ async def test_shutdown_and_exit(bare_client: LanguageClient, tmp_path: Path):
     bare_client.exit(None)
     process = bare_client._server
     assert await asyncio.wait_for(process.wait(), TIMEOUT) == 0
+
+
+async def test_code_actions_asked_mid_burst_match_the_latest_text(client: LanguageClient, tmp_path: Path):
+    buffer = Buffer(client, tmp_path / "train.py", "import torch\nx = 1\n")
+    buffer.open()
+    assert await buffer.diagnostics() == []
+    for char in "  # noqa: HL101":  # typed quickly; the editor asks for code actions after each key
+        end = len(buffer.text.splitlines()[1])
+        buffer.edit((1, end), (1, end), char)
+    actions = await buffer.code_actions(lsp.Range(lsp.Position(1, 0), lsp.Position(1, 99)))
+    (fix,) = [a for a in actions if a.kind == lsp.CodeActionKind.QuickFix and a.is_preferred]
+    buffer.apply(fix.edit)
+    assert buffer.text == "import torch\nx = 1\n"
+    assert await buffer.diagnostics() == []
