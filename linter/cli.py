@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from hyperlint import __version__
+from hyperlint.cli_adoption import adoption_options
 from hyperlint.finding import Applicability
 from hyperlint.output import Report, load_formats
 from hyperlint.registry import all_rules, rule_by_code, select_codes, validate_selectors
@@ -63,10 +64,14 @@ def cli() -> None:
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit with 1 if any fix was applied.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this config file.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@adoption_options
 def check(paths, select, ignore, extend_select, output_format, statistics, exit_zero, quiet, fix, unsafe_fixes,
-          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache) -> None:
+          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache, **adoption) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
+    from hyperlint import cli_adoption
     from hyperlint.runner import run_check
+
+    cli_adoption.validate(adoption, fix, diff)
 
     formats = load_formats()
     if output_format not in formats:
@@ -77,6 +82,10 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
     try:
         settings = load_settings(paths, config_file)
         enabled = effective_codes(settings, _codes(select), _codes(ignore), _codes(extend_select))
+        if adoption["force_exclude"]:
+            from hyperlint.force_exclude import drop_excluded
+
+            paths = drop_excluded(paths, settings)
     except ConfigError as exc:
         click.echo(f"hyperlint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -87,6 +96,7 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
         sys.exit(130)
 
     findings = sorted((f for o in outcomes for f in o.findings), key=lambda f: f.sort_key())
+    findings = cli_adoption.apply(findings, outcomes, adoption, quiet)
     fixed = {o.path: o.fixed for o in outcomes if o.fixed}
     total_fixed = sum(sum(c.values()) for c in fixed.values())
     if diff:
