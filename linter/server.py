@@ -3,8 +3,9 @@
 Diagnostics are published on open, save and change (debounced), always from the editor's buffer
 rather than the file on disk, with the settings of the project the file belongs to. Code actions:
 apply a finding's fix, add ``# noqa: CODE`` on its line, fix all safe fixes of the document.
-Linting runs in one worker thread so the protocol stays responsive; a buffer that does not parse
-is an HL001 diagnostic, and no error in hyperlint stops the server.
+Linting runs in a child process (``hyperlint.lint_worker``), driven from one thread, so the
+protocol stays responsive and even a crash of the native parser cannot stop the server; a buffer
+that does not parse is an HL001 diagnostic.
 """
 from __future__ import annotations
 
@@ -181,7 +182,7 @@ class HyperlintServer(LanguageServer):
     def relint_all(self) -> None:
         self.lint_thread.submit(self.forget_settings_blocking)
         for document in self.documents.values():
-            document.linted = None
+            document.linted = document.in_flight = None
             self.schedule(document.uri, 0.0)
 
     def close(self, uri: str) -> None:
