@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import libcst as cst
 
+_NAME, _ATTRIBUTE = cst.Name, cst.Attribute
+
 
 def dotted(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
+    # type() instead of isinstance(): libcst node classes are ABCs, whose isinstance is slow,
+    # and Name/Attribute have no subclasses
+    if type(node) is _NAME:
+        return node.value
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is _ATTRIBUTE:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is _NAME:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -58,13 +64,15 @@ class ImportTable:
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a Name/Attribute chain whose head was imported."""
-        name = dotted(node)
-        if name is None:
+        head = node
+        while type(head) is _ATTRIBUTE:
+            head = head.value
+        if type(head) is not _NAME:
             return None
-        head, _, rest = name.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
+        target = self.aliases.get(head.value)
+        if target is None:  # most names were not imported: answer before building the dotted name
             return None
+        rest = dotted(node).partition(".")[2]
         return f"{target}.{rest}" if rest else target
 
     def qualify_or_dotted(self, node: cst.BaseExpression) -> str | None:
