@@ -34,7 +34,14 @@ def _lint_notebook(documents: "DocumentLinter", text: str, path: Path, display: 
     return lint_notebook_document(documents, text, path, display)
 
 
+def _lint_notebook_cell(documents: "DocumentLinter", text: str, path: Path, display: str) -> LintResult:
+    from hyperlint.notebook import lint_cell_document  # one cell of a notebook, as IPython
+
+    return lint_cell_document(documents, text, path, display)
+
+
 SUFFIX_LINTERS[".ipynb"] = _lint_notebook
+SUFFIX_LINTERS[".ipynb-cell"] = _lint_notebook_cell
 
 
 class DocumentLinter:
@@ -104,11 +111,12 @@ class DocumentLinter:
         """The buffer with every applicable fix applied (to a fixed point, never breaking the parse)."""
         path = self.document_path(path)
         display = _display(path)
-        if path.suffix.lower() == ".ipynb":
-            from hyperlint.notebook import fixed_notebook_document
+        if path.suffix.lower() in (".ipynb", ".ipynb-cell"):
+            from hyperlint.notebook import fixed_cell_document, fixed_notebook_document
 
+            fixer = fixed_notebook_document if path.suffix.lower() == ".ipynb" else fixed_cell_document
             try:
-                return fixed_notebook_document(self, text, path, unsafe)
+                return fixer(self, text, path, unsafe)
             except Exception:  # settings or a bug: leave the buffer as it is
                 return text
 

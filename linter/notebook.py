@@ -615,3 +615,47 @@ def lint_notebook_document(documents, text: str, path: Path, display: str) -> Li
 def fixed_notebook_document(documents, text: str, path: Path, unsafe: bool = False) -> str:
     """The notebook buffer's JSON text with every applicable fix applied (unchanged if invalid)."""
     return fix_notebook_text(documents.linter_for(path), text, str(path), path, unsafe).text
+
+
+# --- notebook cells that editors sync as documents of their own -----------------------------------
+# VS Code sends each cell of an open notebook as a text document (`vscode-notebook-cell:` URI) to
+# a server that does not sync notebooks: such a cell is checked alone, as IPython, with the
+# settings of its notebook. The server marks it with this suffix on the notebook's path.
+CELL_DOCUMENT_SUFFIX = ".ipynb-cell"
+
+
+def cell_document_path(notebook_path: Path) -> Path:
+    return notebook_path.with_name(notebook_path.name + "-cell" if is_notebook(notebook_path)
+                                   else notebook_path.name + CELL_DOCUMENT_SUFFIX)
+
+
+def _lint_cell(linter: Linter, text: str, display: str, path: Path) -> LintResult:
+    cell = CodeCell(0, text, mask_cell(text))
+    cell.error = _syntax_error(cell.masked.python)
+    notebook = Notebook(text, {"cells": []}, [cell])
+    notebook_path = path.with_name(path.name[: -len("-cell")]) if path.name.endswith("-cell") else path
+    result = lint_notebook(linter, notebook, display, notebook_path)
+    findings = [dataclasses.replace(f, cell=None) for f in result.findings]  # the cell is the document
+    return LintResult(display, findings, SourceText(text), error=None)
+
+
+def lint_cell_document(documents, text: str, path: Path, display: str) -> LintResult:
+    """``hyperlint.editor.SUFFIX_LINTERS`` entry for one notebook cell synced as a document:
+    IPython syntax is understood; positions and fix edits are in the cell's own text."""
+    return _lint_cell(documents.linter_for(path), text, display, path)
+
+
+def fixed_cell_document(documents, text: str, path: Path, unsafe: bool = False) -> str:
+    """The cell's text with every applicable fix applied, never leaving it unparseable."""
+    linter = documents.linter_for(path)
+    findings = _lint_cell(linter, text, str(path), path).findings
+    for _ in range(MAX_ROUNDS):
+        candidates = [f for f in findings if applicable(f, unsafe)]
+        if not candidates:
+            break
+        new_text, _accepted = apply_edits(text, candidates)
+        if new_text == text or _syntax_error(mask_cell(new_text).python) is not None:
+            break
+        text = new_text
+        findings = _lint_cell(linter, text, str(path), path).findings
+    return text

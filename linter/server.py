@@ -28,6 +28,7 @@ from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, LintResul
 from hyperlint.finding import Applicability, Finding, TextEdit
 from hyperlint.lint_worker import LintWorker, WorkerFailed, failure_result
 from hyperlint.lsp_positions import UTF16, LineIndex
+from hyperlint.notebook import cell_document_path
 from hyperlint.registry import rule_by_code
 from hyperlint.rule import DOCS_URL
 
@@ -35,6 +36,7 @@ SOURCE = "hyperlint"
 FIX_ALL_KIND = "source.fixAll.hyperlint"
 DEFAULT_DEBOUNCE = 0.3  # seconds of quiet after a burst of changes before linting again
 CONFIG_FILES = ("pyproject.toml", "hyperlint.toml")
+NOTEBOOK_CELL_SCHEME = "vscode-notebook-cell"
 ERROR_CODES = {PARSE_ERROR, INTERNAL_ERROR}
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,11 @@ class HyperlintServer(LanguageServer):
 
     # --- linting -----------------------------------------------------------------------------
     def file_path(self, document: OpenDocument) -> Path:
+        if document.path is None and document.uri.startswith(NOTEBOOK_CELL_SCHEME + ":"):
+            # a notebook cell synced as a document of its own: checked as one IPython cell
+            notebook = to_fs_path("file:" + document.uri.split(":", 1)[1].split("#", 1)[0])
+            if notebook:
+                return cell_document_path(Path(notebook))
         return document.path if document.path is not None else self.fallback_root / "untitled.py"
 
     def lint_blocking(self, text: str, path: Path) -> LintResult:

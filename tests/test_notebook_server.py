@@ -127,3 +127,33 @@ async def test_server_lints_an_ipynb_opened_as_json(client: LanguageClient, tmp_
     client.text_document_did_change(lsp.DidChangeTextDocumentParams(
         lsp.VersionedTextDocumentIdentifier(2, uri), [lsp.TextDocumentContentChangeWholeDocument(document.source)]))
     assert [d.code for d in await _diagnostics(client, uri, 2)] == ["HL101"]
+
+
+# --- a cell synced as a document of its own (VS Code without notebook sync) ------------------------
+CELL = "!pip install torch\n%matplotlib inline\nimport torch\nmodel = torch.nn.Linear(2, 2)  # noqa: HL101\n" + SGD_LITERAL
+
+
+def test_a_cell_document_is_checked_as_ipython(tmp_path):
+    from hyperlint.notebook import cell_document_path
+
+    path = cell_document_path(tmp_path / "nb.ipynb")
+    documents = DocumentLinter(tmp_path)
+    result = documents.lint(CELL, path)
+    assert [(f.code, f.cell, f.start.row) for f in result.findings] == [("HL002", None, 4), ("HL101", None, 5)]
+    literal = result.findings[1]
+    assert CELL[literal.start_offset : literal.end_offset] == "0.01"
+    fixed = documents.fixed_text(CELL, path)
+    assert fixed == CELL.replace("  # noqa: HL101", "")
+    # the notebook's own per-file settings apply to its cells
+    (tmp_path / "pyproject.toml").write_text('[tool.hyperlint]\nper-file-ignores = { "*.ipynb" = ["HL101"] }\n')
+    assert [f.code for f in DocumentLinter(tmp_path).lint(CELL, path).findings] == ["HL002"]
+
+
+@pytest.mark.asyncio
+async def test_server_checks_a_notebook_cell_document_without_parse_errors(client: LanguageClient, tmp_path: Path):
+    uri = "vscode-notebook-cell:" + (tmp_path / "nb.ipynb").as_uri()[len("file:"):] + "#W2sZmlsZQ%3D%3D"
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, CELL)))
+    diagnostics = await _diagnostics(client, uri, 1)
+    assert sorted(d.code for d in diagnostics) == ["HL002", "HL101"]
+    literal = next(d for d in diagnostics if d.code == "HL101")
+    assert (literal.range.start.line, literal.range.start.character) == (4, SGD_LITERAL.index("0.01"))
