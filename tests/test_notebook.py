@@ -352,3 +352,32 @@ def test_findings_placed_in_the_json_text_for_editors():
     fixed = text[: edit.start] + edit.content + text[edit.end :]
     assert json.loads(fixed)["cells"][1]["source"][1] == SGD_LITERAL + "  # noqa: HL101"
     nbformat.validate(nbformat.reads(fixed, as_version=4))
+
+
+def _hl2_notebook():
+    timed = new_code_cell("!nvidia-smi\nmodel.weight.data.normal_(0, 0.01)", execution_count=4,
+                          outputs=[new_output("stream", name="stdout", text="Tue Jan 1\n")])
+    return notebook(("md", "# Init"), "import torch\nimport torch.nn as nn",
+                    "model = nn.Linear(10, 2)\ncritic = nn.Linear(2, 1)", timed,
+                    "for p in critic.parameters():\n    p.data.clamp_(-0.01, 0.01)\nprint('done')")
+
+
+def test_hl2_fixes_land_in_their_cells_with_names_from_other_cells():
+    nb = _hl2_notebook()
+    text = text_of(nb)
+    linter = make_linter(("HL2",))
+    assert brief(lint_notebook_text(linter, text, "nb.ipynb", Path("nb.ipynb")).findings) == [
+        ("HL201", 4, 2, 1), ("HL201", 5, 2, 5)]
+    safe = fix_notebook_text(linter, text, "nb.ipynb", Path("nb.ipynb"))
+    assert safe.fixed == {"HL201": 1}
+    fixed = nbformat.reads(safe.text, as_version=4)
+    nbformat.validate(fixed)
+    assert fixed.cells[3].source == "!nvidia-smi\nnn.init.normal_(model.weight, 0, 0.01)"
+    assert fixed.cells[3].outputs == nb.cells[3].outputs and fixed.cells[3].execution_count == 4
+    assert [c.source for i, c in enumerate(fixed.cells) if i != 3] == [c.source for i, c in enumerate(nb.cells) if i != 3]
+    unsafe = fix_notebook_text(linter, text, "nb.ipynb", Path("nb.ipynb"), unsafe=True)
+    assert unsafe.fixed == {"HL201": 2} and unsafe.remaining == []
+    cells = json.loads(unsafe.text)["cells"]
+    assert cells[4]["source"] == ["for p in critic.parameters():\n", "    with torch.no_grad():\n",
+                                  "        p.clamp_(-0.01, 0.01)\n", "print('done')"]
+    nbformat.validate(nbformat.reads(unsafe.text, as_version=4))
