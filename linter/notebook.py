@@ -114,7 +114,7 @@ class Notebook:
         python = _is_python(data)
         cells: list[CodeCell] = []
         for index, cell in enumerate(data["cells"]):
-            if cell.get("cell_type") != "code" or not python:
+            if cell.get("cell_type") != "code" or not python or not _is_python_cell(cell):
                 continue
             source = cell["source"]
             source = "".join(source) if isinstance(source, list) else source
@@ -248,6 +248,14 @@ def _is_python(data: dict) -> bool:
         if isinstance(info, dict) and isinstance(info.get(name_key), str):
             return info[name_key].lower() in ("python", "python3", "ipython", "ipython3")
     return True
+
+
+def _is_python_cell(cell: dict) -> bool:
+    """A code cell of another language in a polyglot notebook (VS Code's per-cell language) is skipped."""
+    metadata = cell.get("metadata")
+    vscode = metadata.get("vscode") if isinstance(metadata, dict) else None
+    language = vscode.get("languageId") if isinstance(vscode, dict) else None
+    return not isinstance(language, str) or language.lower() == "python"
 
 
 def _syntax_error(python: str) -> tuple[str, int, int] | None:

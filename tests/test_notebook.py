@@ -154,6 +154,13 @@ def test_notebook_of_another_language_is_not_checked():
     assert lint(nb) == []
 
 
+def test_cell_of_another_language_in_a_polyglot_notebook_is_not_checked():
+    sql = new_code_cell("SELECT lr FROM runs WHERE lr = 0.01")
+    sql.metadata["vscode"] = {"languageId": "sql"}
+    nb = notebook("import torch", sql, SGD_LITERAL)
+    assert brief(lint(nb)) == [("HL101", 3, 1, 46)]
+
+
 def test_notebook_without_code_cells():
     assert lint(notebook(("md", "only prose"))) == []
 
