@@ -3,10 +3,14 @@
 A comment goes on the finding's ``noqa_row`` (the engine moves it out of multi-line strings), or
 on another row of its statement where that row cannot take a comment. It is merged into an
 existing ``# noqa: X`` on that row. Nothing is ever put inside a string, after a backslash
-continuation or on an IPython magic line; a file that would no longer parse is not written.
+continuation or on an IPython magic line; a file whose code (its syntax tree) would change is not
+written.
 """
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -15,7 +19,7 @@ import libcst as cst
 
 from hyperlint.finding import Finding
 from hyperlint.fixes import write_atomic
-from hyperlint.noqa import parse_directives, string_rows
+from hyperlint.noqa import parse_directives
 from hyperlint.source import SourceText
 
 # findings a line comment cannot suppress (parse errors, time-outs, internal errors), and unused
@@ -29,6 +33,27 @@ class NoqaOutcome:
     files: list[str] = field(default_factory=list)  # files written
     skipped: list[str] = field(default_factory=list)  # "path:row: why" for findings left as they were
     errors: list[str] = field(default_factory=list)  # files not written, and why
+
+
+_STRING_STARTS = {getattr(tokenize, n) for n in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, n)}
+_STRING_ENDS = {getattr(tokenize, n) for n in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, n)}
+
+
+def string_rows(text: str) -> set[int]:
+    """Rows that end inside a string, f-strings included (Python 3.12+ tokenizes those in parts)."""
+    rows: set[int] = set()
+    opened: list[int] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING:
+                rows.update(range(token.start[0], token.end[0]))
+            elif token.type in _STRING_STARTS:
+                opened.append(token.start[0])
+            elif token.type in _STRING_ENDS and opened:
+                rows.update(range(opened.pop(), token.end[0]))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return rows
 
 
 def _candidate_rows(finding: Finding) -> list[int]:
@@ -94,12 +119,21 @@ def add_to_text(text: str, findings: Iterable[Finding], python: str | None = Non
     return text, added, skipped
 
 
-def _parses(text: str) -> bool:
+def same_code(old: str, new: str) -> bool:
+    """Whether ``new`` is ``old`` with only comments changed: it parses to the same syntax tree
+    (a comment that landed inside a string would change the tree)."""
     try:
-        cst.parse_module(text)
-    except Exception:
+        before = ast.dump(ast.parse(old))
+    except (SyntaxError, ValueError):  # newer syntax than this Python: libcst must still parse it
+        try:
+            cst.parse_module(new)
+        except Exception:
+            return False
+        return True
+    try:
+        return ast.dump(ast.parse(new)) == before
+    except (SyntaxError, ValueError):
         return False
-    return True
 
 
 def _new_notebook_text(source, findings: list[Finding], outcome: NoqaOutcome, display: str):
@@ -129,9 +163,11 @@ def _new_notebook_text(source, findings: list[Finding], outcome: NoqaOutcome, di
     except NotebookError as exc:
         outcome.errors.append(f"{display}: not written: adding noqa comments would make it invalid ({exc})")
         return None, 0
-    if any(c.error is not None and c.index in sources for c in new_notebook.cells):
-        outcome.errors.append(f"{display}: not written: a cell would no longer parse")
-        return None, 0
+    old_cells = {c.index: c for c in notebook.cells}
+    for cell in new_notebook.cells:
+        if cell.index in sources and not same_code(old_cells[cell.index].masked.python, cell.masked.python):
+            outcome.errors.append(f"{display}: not written: adding noqa comments would change cell {cell.number}")
+            return None, 0
     return new_text, added
 
 
@@ -147,8 +183,8 @@ def add_noqa(files: Iterable[tuple[str, SourceText | None, list[Finding]]]) -> N
         else:
             new_text, added, skipped = add_to_text(source.text, findings)
             outcome.skipped += [f"{display}:{f.start.row}: {why}" for f, why in skipped]
-            if added and not _parses(new_text):
-                outcome.errors.append(f"{display}: not written: adding noqa comments would break the code")
+            if added and not same_code(source.text, new_text):
+                outcome.errors.append(f"{display}: not written: adding noqa comments would change the code")
                 continue
         if not added or new_text is None:
             continue
