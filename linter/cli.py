@@ -223,6 +223,33 @@ def server(stdio: bool, debounce: float | None) -> None:
     serve(DEFAULT_DEBOUNCE if debounce is None else debounce)
 
 
+@cli.command("extract-config")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--diff", is_flag=True, help="Print the changes as a diff; write nothing.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this config file.")
+def extract_config(paths, diff, config_file) -> None:
+    """Move the hard-coded hyperparameters of PATHS (HL1 findings) into each script's own
+    configuration: its argparse parser, config class or dict, or a new frozen dataclass.
+    Values that cannot be moved are listed with the reason. Exits 1 with --diff when there are
+    changes to make."""
+    from hyperlint.extract_config import extract, render
+
+    paths = list(paths) or [Path(".")]
+    try:
+        settings = load_settings(paths, config_file)
+        enabled = effective_codes(settings)
+    except ConfigError as exc:
+        click.echo(f"hyperlint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    extractions = extract(paths, settings, enabled, diff=diff)
+    out, err = render(extractions, diff)
+    click.echo(out, nl=False)
+    click.echo(err, nl=False, err=True)
+    if any(e.error for e in extractions):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_VIOLATIONS if diff and any(e.moved for e in extractions) else EXIT_CLEAN)
+
+
 def main() -> None:
     try:
         cli(prog_name="hyperlint")

@@ -131,6 +131,7 @@ class Linter:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider) if ctx.reports else {}
         findings: list[Finding] = []
         seen: set[tuple] = set()
+        planned: dict = {}  # fix planner -> the (report, finding) pairs it plans together
         for report in ctx.reports:
             code = report.rule.code
             start_offset, end_offset = _node_offsets(report.node, positions, module, source)
@@ -151,20 +152,30 @@ class Linter:
             if noqa_row in directives.string_rows and statement_rows:
                 noqa_row = statement_rows[1]
             fix = Fix(report.suggestion, report.applicability, self._text_edits(report.edits, positions, module, source))
-            findings.append(
-                Finding(
-                    code=code,
-                    message=report.message,
-                    path=display,
-                    start=start,
-                    end=end,
-                    fix=fix,
-                    noqa_row=noqa_row,
-                    start_offset=start_offset,
-                    end_offset=end_offset,
-                    statement_rows=statement_rows,
-                )
+            finding = Finding(
+                code=code,
+                message=report.message,
+                path=display,
+                start=start,
+                end=end,
+                fix=fix,
+                noqa_row=noqa_row,
+                start_offset=start_offset,
+                end_offset=end_offset,
+                statement_rows=statement_rows,
             )
+            findings.append(finding)
+            planner = type(report.rule).fix_planner
+            if planner is not None:
+                planned.setdefault(planner, []).append((report, finding))
+        for planner, items in planned.items():
+            try:
+                planner(ctx, items, positions)
+            except Exception as exc:  # a planner bug costs the automatic fix, not the findings
+                for _, finding in items:
+                    if finding.fix is not None and not finding.fix.edits:
+                        finding.fix = Fix(f"{finding.fix.message} (No automatic fix: internal error "
+                                          f"{type(exc).__name__}: {exc}.)", Applicability.DISPLAY_ONLY)
         if UNUSED_NOQA in self.enabled and not any(UNUSED_NOQA.startswith(c) for c in ignored):
             findings.extend(self._unused_noqa(directives, source, display))
         findings.sort(key=Finding.sort_key)

@@ -27,18 +27,21 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
 
 
 def apply_edits(text: str, findings: list[Finding]) -> tuple[str, list[Finding]]:
-    """Apply the fixes of ``findings`` whose edits do not overlap an earlier accepted fix."""
+    """Apply the fixes of ``findings`` whose edits do not overlap an earlier accepted fix.
+
+    An edit identical to one already accepted is shared, not a conflict, and applied once: the
+    fixes of findings planned together (one config block for many hard-coded values) all carry
+    the same shared insertions."""
     accepted: list[Finding] = []
-    taken: list[tuple[int, int]] = []
+    taken: dict[TextEdit, None] = {}
     for finding in sorted(findings, key=lambda f: min(e.start for e in f.fix.edits)):
-        spans = [(e.start, e.end) for e in finding.fix.edits]
-        if any(_overlaps(span, other) for span in spans for other in taken):
+        edits = finding.fix.edits
+        if any(edit != other and _overlaps((edit.start, edit.end), (other.start, other.end))
+               for edit in edits for other in taken):
             continue
-        taken.extend(spans)
+        taken.update(dict.fromkeys(edits))
         accepted.append(finding)
-    edits: list[TextEdit] = sorted(
-        (edit for finding in accepted for edit in finding.fix.edits), key=lambda e: (e.start, e.end), reverse=True
-    )
+    edits: list[TextEdit] = sorted(taken, key=lambda e: (e.start, e.end), reverse=True)
     for edit in edits:
         text = text[: edit.start] + edit.content + text[edit.end :]
     return text, accepted

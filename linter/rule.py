@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import libcst as cst
 
@@ -67,6 +67,7 @@ class PendingReport:
     edits: tuple[NodeEdit, ...]
     applicability: Applicability
     statement: cst.CSTNode | None
+    data: dict | None = None  # what the rule's fix planner needs to know about the finding
 
 
 class Rule:
@@ -79,6 +80,10 @@ class Rule:
     options: ClassVar[dict[str, Any]] = {}
     VALID: ClassVar[Sequence[str | Valid]] = ()
     INVALID: ClassVar[Sequence[str | Invalid]] = ()
+    # plans the fixes of all of a file's findings at once, after the traversal, for fixes that
+    # edit shared places (one config for many findings): planner(ctx, [(report, finding)], positions)
+    # sets each finding's ``fix``. Rules with the same planner are planned together.
+    fix_planner: ClassVar[Callable[..., None] | None] = None
 
     def __init__(self, ctx: "FileContext", options: dict[str, Any] | None = None) -> None:
         self.ctx = ctx
@@ -94,11 +99,13 @@ class Rule:
         edits: Sequence[NodeEdit] = (),
         unsafe: bool = False,
         statement: cst.CSTNode | None = None,
+        data: dict | None = None,
     ) -> None:
         """Report a violation at ``node``. ``suggestion`` is the specific suggested fix.
 
         ``edits`` make it an automatic fix (``unsafe`` ones need --unsafe-fixes). ``statement``
         is the enclosing statement (for multi-line ``# noqa``); by default the engine finds it.
+        ``data`` is handed to the rule's ``fix_planner`` with the finding.
         """
         if edits:
             applicability = Applicability.UNSAFE if unsafe else Applicability.SAFE
@@ -107,7 +114,7 @@ class Rule:
         if statement is None:
             statement = self.ctx.enclosing_statement()
         self.ctx.reports.append(
-            PendingReport(self, node, message, suggestion, tuple(edits), applicability, statement)
+            PendingReport(self, node, message, suggestion, tuple(edits), applicability, statement, data)
         )
 
     def finish(self) -> None:

@@ -5,6 +5,7 @@ import libcst as cst
 
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Invalid, Rule, Valid
+from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import describe_slot, exempt_context, is_literal, literal_text, slot_arguments
 
 
@@ -54,6 +55,7 @@ class HardcodedHyperparameter(Rule):
 
     code = "HL101"
     name = "hardcoded-hyperparameter"
+    fix_planner = staticmethod(plan_fixes)
 
     VALID = [
         "import torch\noptimizer = torch.optim.SGD(model.parameters(), lr=args.lr)\n",
@@ -95,6 +97,7 @@ class HardcodedHyperparameter(Rule):
                 slot.argument.value,
                 f"Hard-coded hyperparameter: {describe_slot(slot)} is `{value}`",
                 suggestion(self.ctx, slot.slot, value),
+                data={"kind": "slot", "slot": slot.slot, "callee": slot.callee, "call": node},
             )
 
 

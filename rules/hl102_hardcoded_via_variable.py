@@ -6,6 +6,7 @@ import libcst as cst
 from hyperlint.facts.bindings import Binding
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule, Valid
+from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import (
     describe_slot,
     evaluation_only_name,
@@ -64,6 +65,7 @@ class HardcodedHyperparameterVariable(Rule):
 
     code = "HL102"
     name = "hardcoded-hyperparameter-variable"
+    fix_planner = staticmethod(plan_fixes)
 
     VALID = [
         "import torch\nLR = args.lr\noptimizer = torch.optim.SGD(model.parameters(), lr=LR)\n",
@@ -135,6 +137,7 @@ class HardcodedHyperparameterVariable(Rule):
                 f"Hard-coded hyperparameter: `{binding.name} = {shown}` feeds {', '.join(unique)}",
                 suggestion(self.ctx, binding.name.lower(), shown, variable=binding.name),
                 statement=statement,
+                data={"kind": "variable", "binding": binding, "feeds": unique},
             )
 
 

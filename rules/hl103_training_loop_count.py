@@ -5,6 +5,7 @@ import libcst as cst
 
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule
+from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import exempt_context, is_literal, literal_text
 from hyperlint.rules._loops import loop_count
 
@@ -45,6 +46,7 @@ class HardcodedTrainingLoopCount(Rule):
 
     code = "HL103"
     name = "hardcoded-training-loop-count"
+    fix_planner = staticmethod(plan_fixes)
 
     VALID = [
         "for epoch in range(args.epochs):\n    loss = model(x)\n    loss.backward()\n    optimizer.step()\n",
@@ -82,4 +84,5 @@ class HardcodedTrainingLoopCount(Rule):
                     f"Hard-coded training-loop count: the training loop runs `{value}` times",
                     suggestion(self.ctx, name, value),
                     statement=loop,
+                    data={"kind": "loop", "name": name, "loop": loop},
                 )

@@ -5,6 +5,7 @@ import libcst as cst
 
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule
+from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import is_literal, literal_text
 
 
@@ -48,6 +49,7 @@ class HardcodedParamsDict(Rule):
 
     code = "HL104"
     name = "hardcoded-params-dict"
+    fix_planner = staticmethod(plan_fixes)
 
     VALID = [
         "import xgboost as xgb\nparams = {'objective': 'binary:logistic', 'eta': args.eta}\n"
@@ -134,6 +136,7 @@ class HardcodedParamsDict(Rule):
                         f"Hard-coded hyperparameter: `{key}` in the params dict passed to `{qualified}` is `{shown}`",
                         suggestion(self.ctx, key, shown),
                         statement=None,
+                        data={"kind": "slot", "slot": key, "callee": qualified},
                     )
 
 

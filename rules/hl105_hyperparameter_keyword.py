@@ -6,6 +6,7 @@ import libcst as cst
 
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Invalid, Rule, Valid
+from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import (
     SlotArgument,
     callee_label,
@@ -53,6 +54,7 @@ class HardcodedHyperparameterKeyword(Rule):
 
     code = "HL105"
     name = "hardcoded-hyperparameter-keyword"
+    fix_planner = staticmethod(plan_fixes)
     options = {
         # more keyword names to treat as hyperparameters on any callee (e.g. "dropout_rate")
         "extend-keywords": [],
@@ -102,4 +104,5 @@ class HardcodedHyperparameterKeyword(Rule):
                 slot.argument.value,
                 f"Hard-coded hyperparameter: {describe_slot(slot)} is `{value}`",
                 suggestion(self.ctx, slot.slot, value),
+                data={"kind": "slot", "slot": slot.slot, "callee": slot.callee, "call": node},
             )

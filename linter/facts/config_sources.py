@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 _ADD_ARGUMENT = re.compile(r"""add_argument\(\s*(?:['"]-\w['"]\s*,\s*)?['"](--?[\w-]+)['"]""")
 _CLICK_OPTION = re.compile(r"""(?:click|typer)\.(?:option|Option)\(\s*['"](--?[\w-]+)['"]""")
 _ABSL_FLAG = re.compile(r"""flags\.DEFINE_\w+\(\s*['"](\w+)['"]""")
+_ARGS_HELPER = re.compile(r"^(parse_args|parse_arguments|parse_opts?|get_args|get_arguments|get_parser_args|parse_cli_args)$")
+# the same found in the text, for calls made before the traversal has seen the assignment
+_PARSER_TEXT = re.compile(r"^[ \t]*(\w+)\s*=\s*(?:[\w.]+\.)?ArgumentParser\(", re.M)
+_NAMESPACE_TEXT = re.compile(r"^[ \t]*(\w+)\s*(?:,\s*\w+\s*)?=\s*[\w.]+(?:\(\))?\.parse_(?:known_)?args\(", re.M)
 
 
 @dataclass
@@ -32,7 +36,7 @@ class ConfigSource:
             return f"{self.namespace}.{name}"
         if self.kind == "absl":
             return f"FLAGS.{name}"
-        if self.kind == "loaded" and self.namespace:
+        if self.kind in ("loaded", "dict") and self.namespace:
             return f'{self.namespace}["{name}"]'
         return f"config.{name}"
 
@@ -46,6 +50,15 @@ def config_source(ctx: "FileContext") -> ConfigSource:
     if cached is None:
         cached = ctx.cache["config_source"] = _detect(ctx)
     return cached
+
+
+def final_config_source(ctx: "FileContext") -> ConfigSource:
+    """The configuration seen from the whole file, after the traversal (``config_source``
+    called during the traversal answers from what has been seen so far)."""
+    if not ctx.cache.get("config_source_final"):
+        ctx.cache["config_source"] = _detect(ctx)
+        ctx.cache["config_source_final"] = True
+    return ctx.cache["config_source"]
 
 
 def _detect(ctx: "FileContext") -> ConfigSource:
@@ -65,6 +78,16 @@ def _detect(ctx: "FileContext") -> ConfigSource:
         elif isinstance(value.func, cst.Attribute) and value.func.attr.value in ("parse_args", "parse_known_args"):
             if namespace is None and (binding.index in (None, 0)):
                 namespace = binding.name
+        elif isinstance(value.func, cst.Name) and _ARGS_HELPER.match(value.func.value) and namespace is None:
+            namespace = binding.name  # args = parse_args(), a helper that builds the parser
+    if parser is None and (match := _PARSER_TEXT.search(text)):
+        parser = match.group(1)
+    if namespace is None and (match := _NAMESPACE_TEXT.search(text)):
+        namespace = match.group(1)
+    # a parser whose result is never stored but fills a config class of the file (a dataclass
+    # exposed on the command line, HfArgumentParser) leaves the config class as the configuration
+    if namespace is None and ctx.configs.local_config_classes:
+        parser = None
     if parser is not None or namespace is not None:
         options = {_dest(m) for m in _ADD_ARGUMENT.findall(text)}
         return ConfigSource("argparse", parser or "parser", namespace or "args", options=options)
@@ -72,14 +95,13 @@ def _detect(ctx: "FileContext") -> ConfigSource:
         params = function.params.params
         name = params[0].name.value if params else "cfg"
         return ConfigSource("hydra", namespace=name)
-    for class_name in ctx.configs.local_config_classes:
-        instance = None
-        for binding in bindings:
-            value = binding.value
-            if isinstance(value, cst.Call) and dotted(value.func) == class_name:
-                instance = binding.name
-                break
-        return ConfigSource("dataclass", namespace=instance or "config", class_name=class_name)
+    instances = {}
+    for binding in bindings:
+        value = binding.value
+        if isinstance(value, cst.Call) and dotted(value.func) in ctx.configs.local_config_classes:
+            instances.setdefault(dotted(value.func), binding.name)
+    for class_name in sorted(ctx.configs.local_config_classes, key=lambda c: (c not in instances, c)):
+        return ConfigSource("dataclass", namespace=instances.get(class_name, "config"), class_name=class_name)
     if "click.option" in text or "@click.command" in text:
         return ConfigSource("click", options={_dest(m) for m in _CLICK_OPTION.findall(text)})
     if "typer." in text and "Option(" in text:
@@ -92,6 +114,11 @@ def _detect(ctx: "FileContext") -> ConfigSource:
             "yaml.safe_load", "yaml.load", "json.load", "omegaconf.OmegaConf.load", "toml.load", "tomllib.load"
         ):
             return ConfigSource("loaded", namespace=binding.name)
+    for binding in bindings:
+        value = binding.value
+        if binding.kind in ("assign", "annassign") and ctx.configs.is_config_variable_name(binding.name) and (
+                isinstance(value, cst.Dict) or isinstance(value, cst.Call) and dotted(value.func) == "dict"):
+            return ConfigSource("dict", namespace=binding.name)
     return ConfigSource("none")
 
 
@@ -146,5 +173,7 @@ def suggestion(ctx: "FileContext", name: str, value: str, variable: str | None =
         return f"Define `flags.DEFINE_{define}(\"{name}\", {value}, ...)` and pass `FLAGS.{name}`."
     if source.kind == "loaded":
         return f"Put `{name}: {value}` in the loaded config file and read `{source.read(name)}`."
+    if source.kind == "dict":
+        return f"Add `\"{name}\": {value}` to the `{source.namespace}` config dict and read `{source.read(name)}`."
     return (f"Move {subject} into a config (a dataclass, argparse flag or YAML entry `{name}: {value}`) "
             f"that is logged with the run, and read it from there.")
