@@ -164,8 +164,14 @@ def test_sarif_fix_replacements_reproduce_the_fixed_file(project):
     by_hand = "".join(lines)
     assert run_hyperlint("check", "--fix", "fixme.py", cwd=project).returncode == 0
     assert by_hand == (project / "fixme.py").read_text()
-    # findings without an automatic fix carry none
-    assert all("fixes" not in r for r in sarif(project, "train.py")["runs"][0]["results"])
+    # a result carries fixes exactly when its finding has an automatic fix (safe or unsafe)
+    results = sarif(project, "train.py", "clean.py")["runs"][0]["results"]
+    expected = json_findings(project, "train.py", "clean.py")
+    assert [("fixes" in r) for r in results] == [
+        bool(f["fix"]["edits"]) and f["fix"]["applicability"] != "display-only" for f in expected]
+    for result, finding in zip(results, expected):
+        if "fixes" in result:
+            assert finding["fix"]["applicability"] in result["fixes"][0]["description"]["text"]
 
 
 # --- junit ----------------------------------------------------------------------------------------
