@@ -68,9 +68,15 @@ class FixOutcome:
 def fix_text(
     text: str, lint: Callable[[str], list[Finding]], unsafe: bool = False, codes: set[str] | None = None
 ) -> FixOutcome:
-    """Lint, apply non-overlapping fixes, re-lint, until nothing applicable is left."""
+    """Lint, apply non-overlapping fixes, re-lint, until nothing applicable is left.
+
+    Overlapping fixes wait for the next round (they are re-derived from the re-linted text). A
+    round whose combined result does not parse (or no longer compiles, when the input did) is
+    retried one fix at a time, keeping the first that gives valid code; a fix that breaks the
+    code is never kept."""
     outcome = FixOutcome(text)
     findings = lint(text)
+    compiled = _compiles(text)
     for _ in range(MAX_ROUNDS):
         candidates = [f for f in findings if applicable(f, unsafe) and (codes is None or f.code in codes)]
         if not candidates:
@@ -78,16 +84,41 @@ def fix_text(
         new_text, accepted = apply_edits(outcome.text, candidates)
         if new_text == outcome.text:
             break
-        try:
-            cst.parse_module(new_text)
-        except Exception as exc:  # a fix must never produce code that does not parse
-            outcome.error = f"a fix produced code that does not parse ({type(exc).__name__}); fixes stopped"
-            break
+        problem = _invalid(new_text, compiled)
+        if problem is not None:
+            new_text, accepted = outcome.text, []
+            for candidate in candidates:
+                single, taken = apply_edits(outcome.text, [candidate])
+                if taken and single != outcome.text and _invalid(single, compiled) is None:
+                    new_text, accepted = single, taken
+                    break
+            if not accepted:
+                outcome.error = f"a fix produced {problem}; fixes stopped"
+                break
         outcome.text = new_text
         outcome.fixed.update(f.code for f in accepted)
         findings = lint(new_text)
     outcome.remaining = findings
     return outcome
+
+
+def _invalid(text: str, must_compile: bool) -> str | None:
+    """Why ``text`` must not replace the file, or None when it is valid Python."""
+    try:
+        cst.parse_module(text)
+    except Exception as exc:
+        return f"code that does not parse ({type(exc).__name__})"
+    if must_compile and not _compiles(text):
+        return "code that does not compile"
+    return None
+
+
+def _compiles(text: str) -> bool:
+    try:
+        compile(text, "<hyperlint-fix>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -105,10 +136,36 @@ def write_atomic(path: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, mode)
+        _keep_owner(temp, target)
         os.replace(temp, target)
+        _sync_directory(target.parent)
     except BaseException:
         try:
             os.unlink(temp)
         except OSError:
             pass
         raise
+
+
+def _keep_owner(temp: str, target: Path) -> None:
+    """Give the new file the old one's owner and group where we may (as root, or our own group)."""
+    try:
+        info = os.stat(target)
+        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            os.chown(temp, info.st_uid, info.st_gid)
+    except (OSError, AttributeError):
+        pass
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)

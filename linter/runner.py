@@ -71,7 +71,17 @@ def lint_file(linter: Linter, path: Path, fix: bool = False, unsafe: bool = Fals
             Fix("Run hyperlint again.", Applicability.DISPLAY_ONLY), 1,
         )
         return FileOutcome(display, result.findings + [finding], source, error=message)
-    write_atomic(path, new_source.to_bytes())
+    try:
+        write_atomic(path, new_source.to_bytes())
+    except (OSError, UnicodeEncodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        message = f"cannot write the fixed file ({reason}); not written"
+        finding = Finding(
+            PARSE_ERROR, message, display, Position(1, 1), Position(1, 1),
+            Fix("Check the file's permissions and encoding, then run hyperlint again.", Applicability.DISPLAY_ONLY),
+            1,
+        )
+        return FileOutcome(display, result.findings + [finding], source, error=message)
     return FileOutcome(display, outcome.remaining, new_source, dict(outcome.fixed), error=outcome.error)
 
 

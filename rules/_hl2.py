@@ -33,6 +33,8 @@ _CLIP_METHODS = frozenset({"clamp_", "clip_", "clamp_min_", "clamp_max_"})
 _CONVERSIONS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "type", "contiguous", "detach",
                           "clone", "view_as", "reshape_as", "type_as", "numpy", "copy", "astype", "squeeze",
                           "unsqueeze", "reshape", "view", "T", "t", "data"})
+_RESTRUCTURE = frozenset({"tensor_split", "split", "chunk", "narrow", "index_select", "reshape", "view", "permute",
+                          "transpose", "flatten", "unflatten", "contiguous", "t"})
 _LOADERS = re.compile(r"(^|\.)(load|load_state_dict|from_numpy|as_tensor|tensor|asarray|array|deepcopy|copy|"
                       r"get_weights|read|loadtxt|get_tensor|get_variable_value|load_variable|Tensor|FloatTensor)$")
 _RANDOM_FACTORIES = re.compile(r"^(torch\.(randn|rand|normal|zeros|ones|full|eye|empty|randn_like|rand_like|zeros_like|"
@@ -113,7 +115,8 @@ class Analysis:
         facts = self.facts
         facts.observe_call(node)
         func = node.func
-        if isinstance(func, cst.Attribute):
+        qualified = self.ctx.imports.qualify_or_dotted(func) or "" if isinstance(func, (cst.Name, cst.Attribute)) else ""
+        if isinstance(func, cst.Attribute) and not qualified.startswith("torch._foreach_"):
             method = func.attr.value
             receiver = func.value
             if method == "register_parameter":
@@ -130,12 +133,12 @@ class Analysis:
                 if isinstance(argument, cst.Name):
                     self.loads.append(_Load(dotted(receiver), facts.lookup(argument.value), argument.value, self.order))
             return
-        qualified = self.ctx.imports.qualify_or_dotted(func) or ""
         if qualified.startswith("torch._foreach_") and qualified.endswith("_") and node.args:
             value = facts.resolve(node.args[0].value)
             if isinstance(value, (Many, Deferred)):
+                feature = "gradient" if self._mentions_gradient(node) else "own"
                 self._add("foreach", node.args[0].value, facts.element(value) if isinstance(value, Many) else value,
-                          "own", methods=(qualified.rsplit(".", 1)[-1],), call=node)
+                          feature, methods=(qualified.rsplit(".", 1)[-1],), call=node)
         elif qualified in _TF_SET_VALUE and len(node.args) >= 2:
             target = node.args[0].value
             value = facts.resolve(target)
@@ -379,7 +382,7 @@ class Analysis:
         if self._mentions_gradient_expr(expr):
             return "gradient"
         stripped = _strip_conversions(expr)
-        if self.text(stripped) == target_text:
+        if self.text(stripped) == target_text or self._restructured(stripped, target_text):
             return "conversion"
         qualified = self._qualified(stripped.func) if isinstance(stripped, cst.Call) else ""
         if qualified in ("torch.empty", "torch.empty_like"):
@@ -400,7 +403,7 @@ class Analysis:
             return "plain"
         if isinstance(stripped, cst.Call) and (_LOADERS.search(qualified) or _LOADERS.search(
                 stripped.func.attr.value if isinstance(stripped.func, cst.Attribute) else "")):
-            if all(self.classify(a.value, target, depth + 1) in ("plain", "conversion", "none")
+            if all(self.classify(a.value, target, depth + 1) in ("plain", "conversion", "none", "constant")
                    for a in stripped.args if a.keyword is None):
                 return "plain"
         if isinstance(stripped, (cst.List, cst.Tuple)):
@@ -412,6 +415,27 @@ class Analysis:
         if isinstance(stripped, (cst.Integer, cst.Float, cst.SimpleString, cst.UnaryOperation)) and not mentions_target:
             return "constant"
         return "own" if mentions_target else "computed"
+
+    def _restructured(self, expr: cst.BaseExpression, target_text: str, depth: int = 0) -> bool:
+        """A slice, shard or reshape of the target itself (``tensor_split(w, n)[rank]``): same values."""
+        while True:
+            expr = _strip_conversions(expr)
+            if isinstance(expr, cst.Subscript):
+                expr = expr.value
+            elif isinstance(expr, cst.Call) and expr.args and (
+                    self._qualified(expr.func).rsplit(".", 1)[-1] in _RESTRUCTURE
+                    or (isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _RESTRUCTURE)):
+                expr = expr.args[0].value if not isinstance(expr.func, cst.Attribute) or self._qualified(
+                    expr.func).startswith("torch.") else expr.func.value
+            else:
+                break
+        if self.text(_strip(expr)[0]) == target_text:
+            return True
+        if isinstance(expr, cst.Name) and depth < 2:
+            binding = self.facts.lookup(expr.value)
+            if binding is not None and binding.kind in ("assign", "annassign") and binding.value is not None:
+                return self._restructured(binding.value, target_text, depth + 1)
+        return False
 
     def classify_arguments(self, call: cst.Call, target: cst.BaseExpression) -> str:
         target_text = self.text(_strip(target)[0])

@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from hyperlint.facts.names import dotted
-from hyperlint.facts.parameters import Learned, Mapping
+from hyperlint.facts.parameters import Deferred, Learned, Mapping
 from hyperlint.rule import NodeEdit
 from hyperlint.rules._hl2 import (
     _CLIP_METHODS, _INIT_METHODS, _RANDOM_METHODS, Analysis, Decision, Write, _walk,
@@ -21,10 +21,19 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
     facts = analysis.facts
     value = facts.materialize(write.value)
     if not isinstance(value, Learned) and write.feature == "own_grad" and write.kind in _TORCH_WRITES:
+        if _other_framework(analysis):
+            return None
         # a tensor updated from its own gradient is a learned parameter, whatever it came from
-        value = Learned("torch", None, f"`{analysis.text(write.target)}`, which is trained from its `.grad`")
+        direct = isinstance(write.value, Deferred) and not write.value.ops
+        value = Learned("torch", None, f"`{analysis.text(write.target)}`, which is trained from its `.grad`",
+                        raw_variable=True, data_shaped=direct)
     if not isinstance(value, Learned):
         return None
+    if value.framework == "torch" and value.data_shaped:
+        # a tensor made from data (or a function's own argument) is a weight only if no model is applied to it
+        name = _base_name(write.target)
+        if name and "." not in name and facts.fed_to_a_model(name, write.ancestors):
+            return None
     code = _code(write, value)
     if code is None:
         return None
@@ -49,6 +58,12 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
     training = facts.training_code(ancestors)
     builder = _BUILDERS[code]
     return builder(analysis, write, value, training, manual_step)
+
+
+def _other_framework(analysis: Analysis) -> bool:
+    imports = analysis.ctx.imports
+    return not imports.imports_module("torch") and any(
+        imports.imports_module(m) for m in ("mxnet", "paddle", "mindspore", "oneflow", "chainer", "jittor"))
 
 
 def _code(write: Write, value: Learned) -> str | None:
@@ -124,11 +139,11 @@ def _hl203(analysis: Analysis, write: Write, value: Learned, training: str | Non
     message = (f"`{snippet}` edits {value.origin}, which `{receiver}.load_state_dict({name})` then loads "
                f"back into the model {training}")
     category = _category(analysis, write)
-    key_text = analysis.text(write.target)
+    key_text = analysis.text(write.node)
     if category == "mask":
         suggestion = (f"Prune with `torch.nn.utils.prune` (`prune.global_unstructured` or "
                       f"`prune.custom_from_mask`) instead of zeroing entries of `{name}` and loading them back.")
-    elif "bias" in key_text and write.methods[:1] in (["sub_"], ["add_"], ["aug"]):
+    elif "bias" in key_text and write.methods[:1] in (("sub_",), ("add_",), ("aug",)):
         suggestion = ("Apply the adjustment to the logits (logit adjustment in `forward` or at inference) instead "
                       f"of shifting the bias in `{name}`; if this is an export, save the edited dict as a separate "
                       f"checkpoint rather than loading it into `{receiver}`.")

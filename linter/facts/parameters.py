@@ -41,7 +41,8 @@ class Learned:
     owner: str | None  # source text of the module / layer / estimator it belongs to
     origin: str  # how it was recognised, for messages: "an element of `model.parameters()`"
     from_state_dict: bool = False
-    raw_variable: bool = False  # a hand-made tf.Variable: learned only if it is differentiated
+    raw_variable: bool = False  # a bare tensor / hand-made tf.Variable, not a module's attribute
+    data_shaped: bool = False  # made from another tensor (``zeros_like(x)``, ``x.clone().requires_grad_()``)
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,13 @@ _FLAX_UNFREEZE = frozenset({"flax.core.unfreeze", "flax.core.freeze", "flax.core
 # words in names that say "this is an averaged / target copy"
 _AVERAGE_WORDS = frozenset({
     "ema", "avg", "average", "averaged", "averaging", "swa", "polyak", "shadow", "target", "targets", "tgt",
-    "momentum", "teacher", "moving", "slow", "old", "k", "key", "lerp",
+    "teacher", "moving", "slow", "old", "k", "key", "lerp", "targ",
 })
 _INIT_NAME = re.compile(r"(^|_)init|init($|_)|initiali[sz]e|^_?reset_(parameters|weights|params|head)", re.I)
 _LOAD_NAME = re.compile(
-    r"(^|_)(load|loads|restore|convert|remap|migrate|upgrade|port|transplant|surgery|inflate)(_|$)|from_pretrained|"
-    r"(^|_)(resize|interpolate)_\w*(embed|pos|weight|checkpoint|ckpt|state)", re.I)
-_TRAIN_NAME = re.compile(r"^(train|learn|fit|optimi[sz]e)(_\w+)?$|_train(_step|_epoch|_iter)?$|^training_step$|"
-                         r"^(update|step|update_step|train_step)$", re.I)
+    r"(^|_)(load|loads|restore|convert|remap|migrate|upgrade|port|transplant|surgery|inflate|merge|unmerge|fuse|"
+    r"fold|shard|quantize|dequantize|export|deploy|switch_to_deploy|reparameterize|reparam)(_|$|[a-z]*$)|"
+    r"from_pretrained|(^|_)(resize|interpolate)_\w*(embed|pos|weight|checkpoint|ckpt|state)", re.I)
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
@@ -211,6 +211,8 @@ class ParameterFacts:
     functions: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
     # calls of same-file functions by name, with their ancestors
     local_calls: list[tuple[str, tuple[cst.CSTNode, ...]]] = field(default_factory=list)
+    # gradient computations and optimizer steps (``loss.backward()``, ``tape.gradient``, ``jax.grad``)
+    gradient_calls: list[tuple[cst.CSTNode, ...]] = field(default_factory=list)
 
     # --- collection (called from the rules' visitors, during the walk) -------------------------
     def observe_function(self, node: cst.FunctionDef) -> None:
@@ -271,14 +273,16 @@ class ParameterFacts:
             if isinstance(first, cst.Name):
                 self._mark_trainable(first.value, "flax")
 
-        if function is not None and (
-            method in ("backward", "gradient", "apply_gradients", "minimize")
+        if (
+            method in ("backward", "gradient", "apply_gradients", "minimize", "manual_backward")
             or qualified in _GRADIENT_CALLS
             or (isinstance(func, cst.Call) and _qualified(ctx, func.func) in _GRADIENT_CALLS)
             or (method == "step" and _NOT_MODULE_RECEIVER.search(dotted(func.value) or "")
                 and "sched" not in (dotted(func.value) or "").lower())
         ):
-            self.gradient_functions.add(id(function))
+            self.gradient_calls.append(tuple(ctx.stack))
+            if function is not None:
+                self.gradient_functions.add(id(function))
 
         name, via_instance = None, False
         if isinstance(func, cst.Name):
@@ -304,6 +308,8 @@ class ParameterFacts:
     def _mark_trainable(self, name: str, framework: str) -> None:
         binding = self.lookup(name)
         scope = binding.scope.node if binding is not None and binding.scope is not None else self.ctx.module
+        if framework == "torch" and binding is not None and (binding.kind == "param" or _made_from_tensor(binding.value)):
+            framework = "torch-data"
         self.trainable_names.setdefault((id(scope), name), framework)
 
     def _note_differentiated(self, node: cst.BaseExpression) -> None:
@@ -405,14 +411,15 @@ class ParameterFacts:
 
     def _resolve_name(self, name: str, depth: int, avoid: frozenset) -> Value:
         binding = self.lookup(name, avoid)
-        if binding is None:
-            return None
-        scope_id = id(binding.scope.node) if binding.scope is not None else id(self.ctx.module)
+        scope_id = id(binding.scope.node) if binding is not None and binding.scope is not None else id(self.ctx.module)
         framework = self.trainable_names.get((scope_id, name))
-        if framework == "torch":
-            return Learned("torch", name, f"`{name}`, a tensor trained from its gradient")
+        if framework in ("torch", "torch-data"):
+            return Learned("torch", name, f"`{name}`, a tensor trained from its gradient", raw_variable=True,
+                           data_shaped=framework == "torch-data")
         if framework == "flax":
             return Learned("flax", name, f"the params tree `{name}`")
+        if binding is None:
+            return None
         avoid = avoid | {binding}
         statement = binding.statement
         if binding.kind == "for" and isinstance(statement, cst.For):
@@ -563,7 +570,8 @@ class ParameterFacts:
         if qualified.startswith("torch.") and last in _TORCH_FACTORIES and _literal_true(
             (_keyword(call, "requires_grad") or cst.Arg(cst.Name("False"))).value
         ):
-            return Learned("torch", None, "a tensor created with `requires_grad=True`")
+            return Learned("torch", None, "a tensor created with `requires_grad=True`", raw_variable=True,
+                           data_shaped=last.endswith("_like"))
         if qualified in ("tensorflow.Variable", "tf.Variable"):
             trainable = _keyword(call, "trainable")
             if trainable is not None and not _literal_true(trainable.value):
@@ -592,6 +600,8 @@ class ParameterFacts:
         return None
 
     def index(self, value: Value, position: int) -> Value:
+        if isinstance(value, Gradient):
+            return value
         if isinstance(value, Pack):
             return value.items[position] if position < len(value.items) else None
         if isinstance(value, Many):
@@ -724,12 +734,6 @@ class ParameterFacts:
                 return reason
         elif self.ctx.during_training(ancestors):
             return "during training"
-        function = _innermost_function(ancestors)
-        if function is not None:
-            if id(function) in self.gradient_functions or self.ctx.training.function_trains(function):
-                return f"in `{function.name.value}`, which computes gradients"
-            if _TRAIN_NAME.search(function.name.value):
-                return f"in the training function `{function.name.value}`"
         return self._near_gradient_call(ancestors)
 
     def _near_gradient_call(self, ancestors: tuple[cst.CSTNode, ...]) -> str | None:
@@ -740,21 +744,19 @@ class ParameterFacts:
             for functions in self.functions.values() for function in functions
             if id(function) in self.gradient_functions
         }
-        if not names:
-            return None
         loops = []
         for node in reversed(ancestors):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 break
             if isinstance(node, (cst.For, cst.While)):
                 loops.append(node)
-        for name, call_ancestors in self.local_calls:
-            if name not in names:
-                continue
+        calls = [(self.text(a[-1]), a) for a in self.gradient_calls]
+        calls += [(f"{name}(...)", a) for name, a in self.local_calls if name in names]
+        for text, call_ancestors in calls:
             if any(any(loop is node for node in call_ancestors) for loop in loops):
-                return f"inside a loop that calls `{name}`"
+                return f"inside a loop that runs `{_short(text)}`"
             if _runs_before(call_ancestors, ancestors):
-                return f"after the training call `{name}(...)`"
+                return f"after `{_short(text)}`"
         return None
 
     def no_grad_context(self, ancestors: tuple[cst.CSTNode, ...]) -> bool:
@@ -774,6 +776,26 @@ class ParameterFacts:
                 return False
         return False
 
+    def fed_to_a_model(self, name: str, ancestors: tuple[cst.CSTNode, ...]) -> bool:
+        """``name`` is (part of) the input of a model call in the same function — ``model(x)``,
+        ``self.net(x + delta)`` — so a tensor stepped along its gradient is an input being
+        optimised (adversarial examples, Langevin sampling, style transfer), not a weight."""
+        scope: cst.CSTNode = _innermost_function(ancestors) or self.ctx.module
+        for node in _walk(scope):
+            if not isinstance(node, cst.Call) or not node.args:
+                continue
+            func = node.func
+            if isinstance(func, cst.Name):
+                if func.value in self.ctx.local_functions or func.value in _BUILTINS or \
+                        self.ctx.imports.qualify(func) is not None:
+                    continue
+            elif not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                      and func.value.value == "self"):
+                continue
+            if any(isinstance(n, cst.Name) and n.value == name for n in _walk(node.args[0].value)):
+                return True
+        return False
+
     # --- helpers ------------------------------------------------------------------------------
     def _uses_jax(self) -> bool:
         imports = self.ctx.imports
@@ -784,6 +806,31 @@ class ParameterFacts:
 
     def text(self, node: cst.CSTNode) -> str:
         return self._text(node)
+
+
+_BUILTINS = frozenset({"len", "print", "float", "int", "str", "list", "tuple", "dict", "set", "zip", "enumerate",
+                       "range", "sum", "min", "max", "abs", "round", "isinstance", "type", "id", "repr", "sorted",
+                       "any", "all", "next", "iter", "map", "filter", "getattr", "setattr", "hasattr"})
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _made_from_tensor(value: cst.BaseExpression | None) -> bool:
+    """``x.clone().detach()``, ``torch.zeros_like(x)``: a tensor shaped like (and usually holding) data."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        if value.func.attr.value in ("clone", "detach", "requires_grad_", "to", "float", "cuda"):
+            if value.func.attr.value == "clone":
+                return True
+            value = value.func.value
+            continue
+        return value.func.attr.value.endswith("_like")
+    return isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("_like")
 
 
 def _pack_second(value: Value) -> Value:
@@ -815,6 +862,12 @@ def _enclosing_class(ancestors) -> cst.ClassDef | None:
         if isinstance(node, cst.FunctionDef):
             continue
     return None
+
+
+def _short(text: str) -> str:
+    if len(text) <= 40:
+        return text
+    return text[: text.index("(") + 1] + "...)" if "(" in text[:37] else text[:37] + "..."
 
 
 def _runs_before(first: tuple[cst.CSTNode, ...], second: tuple[cst.CSTNode, ...]) -> bool:
