@@ -38,6 +38,8 @@ DEFAULT_DEBOUNCE = 0.3  # seconds of quiet after a burst of changes before linti
 CONFIG_FILES = ("pyproject.toml", "hyperlint.toml")
 NOTEBOOK_CELL_SCHEME = "vscode-notebook-cell"
 ERROR_CODES = {PARSE_ERROR, INTERNAL_ERROR}
+LINTED_LANGUAGES = {"python", "ipython", "jupyter"}
+LINTED_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +84,12 @@ class HyperlintServer(LanguageServer):
         return bool(edit and edit.document_changes)
 
     # --- documents ---------------------------------------------------------------------------
-    def open(self, item: lsp.TextDocumentItem) -> OpenDocument:
+    def open(self, item: lsp.TextDocumentItem) -> OpenDocument | None:
+        """Track a Python document (or notebook); others a client sends along are ignored."""
         path = to_fs_path(item.uri)
+        suffix = Path(path).suffix.lower() if path else ""
+        if (item.language_id or "").lower() not in LINTED_LANGUAGES and suffix not in LINTED_SUFFIXES:
+            return None
         document = OpenDocument(item.uri, item.text, item.version, Path(path) if path else None)
         self.documents[item.uri] = document
         return document
@@ -357,8 +363,9 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> HyperlintServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: HyperlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
         document = ls.open(params.text_document)
-        document.last_change = time.monotonic()
-        ls.schedule(document.uri, 0.0)
+        if document is not None:
+            document.last_change = time.monotonic()
+            ls.schedule(document.uri, 0.0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: HyperlintServer, params: lsp.DidChangeTextDocumentParams) -> None:

@@ -241,6 +241,17 @@ async def test_closing_a_document_clears_its_diagnostics(client: LanguageClient,
     assert params.uri == buffer.uri and list(params.diagnostics) == []
 
 
+async def test_only_python_documents_are_checked(client: LanguageClient, tmp_path: Path):
+    config = tmp_path / "pyproject.toml"
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        lsp.TextDocumentItem(config.as_uri(), "toml", 1, '[tool.hyperlint]\nselect = ["HL1"]\n')))
+    script = tmp_path / "train"  # no suffix, but the editor says it is Python
+    buffer = Buffer(client, script, SGD)
+    buffer.open()
+    assert codes(await buffer.diagnostics()) == ["HL101"]
+    assert config.as_uri() not in client.diagnostics
+
+
 async def test_syntax_error_is_a_diagnostic_and_the_server_lives_on(client: LanguageClient, tmp_path: Path):
     buffer = Buffer(client, tmp_path / "train.py", "import torch\ndef broken(:\n    pass\n")
     buffer.open()
