@@ -54,6 +54,12 @@ _SKLEARN_METADATA = frozenset({
 })
 _SKLEARN_STRONG = frozenset({"coef_", "intercept_", "coefs_", "intercepts_", "dual_coef_", "cluster_centers_",
                              "components_", "support_vectors_"})
+# further fitted attributes holding learned values; reported on estimators recognised by data flow
+_SKLEARN_LEARNED = _SKLEARN_STRONG | frozenset({
+    "means_", "covariances_", "precisions_", "precisions_cholesky_", "weights_", "theta_", "var_", "sigma_",
+    "class_log_prior_", "feature_log_prob_", "class_count_", "feature_count_", "mean_", "scale_",
+    "explained_variance_", "singular_values_", "embedding_", "coef_path_", "base_margin_",
+})
 
 PRIORITY = ("HL201", "HL203", "HL202", "HL204", "HL205", "HL206")
 
@@ -187,12 +193,16 @@ class Analysis:
         value = self.facts.resolve(base)
         if not isinstance(value, (Learned, Deferred)):
             return
+        argument = call.args[0].value if call.args else None
+        if _applies_own_constraint(argument, self.text(base)):
+            return  # a custom loop applying the layer's declared constraint, as Keras optimizers do
+        extra = {"variable": self.facts.variable_key(dotted(base) or "")} if dotted(base) else {}
         if method == "assign":
             feature = self.classify(call.args[0].value if call.args else None, base)
         else:
             feature = self.classify_arguments(call, base) if self._mentions_gradient(call) else "own"
         self._add("tf_assign", base, value, feature, methods=(method,), call=call,
-                  new_value=call.args[0].value if call.args else None, subscripted=subscripted)
+                  new_value=call.args[0].value if call.args else None, subscripted=subscripted, extra=extra)
 
     def _set_weights(self, call: cst.Call, receiver: cst.BaseExpression) -> None:
         argument = call.args[0].value
@@ -262,6 +272,8 @@ class Analysis:
             return  # an estimator setting its own fitted attributes: its implementation
         value = self.facts.resolve(receiver)
         attr = target.attr.value
+        if attr not in _SKLEARN_LEARNED:
+            return
         if not (isinstance(value, Learned) and value.framework == "sklearn") and attr not in _SKLEARN_STRONG:
             return
         if isinstance(value, Learned) and value.framework not in ("sklearn",):
@@ -573,6 +585,12 @@ def _statement(stack: list[cst.CSTNode]) -> tuple[cst.CSTNode | None, cst.CSTNod
         if isinstance(node, cst.BaseCompoundStatement):
             return node, None
     return None, None
+
+
+def _applies_own_constraint(argument: cst.BaseExpression | None, target_text: str) -> bool:
+    """``var.assign(var.constraint(var))``."""
+    return (isinstance(argument, cst.Call) and isinstance(argument.func, cst.Attribute)
+            and argument.func.attr.value == "constraint" and dotted(argument.func.value) == target_text)
 
 
 def _fitted_attribute(attr: str) -> bool:

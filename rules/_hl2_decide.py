@@ -35,7 +35,7 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
         if name and "." not in name and facts.fed_to_a_model(name, write.ancestors):
             return None
     code = _code(write, value)
-    if code is None:
+    if code is None or code in ("HL201", "HL202") and _other_framework(analysis):
         return None
     ancestors = write.ancestors
     if facts.optimizer_context(ancestors) is not None or facts.init_context(ancestors) is not None:
@@ -61,9 +61,12 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
 
 
 def _other_framework(analysis: Analysis) -> bool:
+    """The file uses another tensor framework and not PyTorch: ``.data``/``.grad``/``bias`` there
+    are not torch parameters."""
     imports = analysis.ctx.imports
     return not imports.imports_module("torch") and any(
-        imports.imports_module(m) for m in ("mxnet", "paddle", "mindspore", "oneflow", "chainer", "jittor"))
+        imports.imports_module(m) for m in ("mxnet", "paddle", "mindspore", "oneflow", "chainer", "jittor",
+                                            "tensorflow", "keras", "jax", "flax"))
 
 
 def _code(write: Write, value: Learned) -> str | None:
@@ -187,8 +190,12 @@ def _hl204(analysis: Analysis, write: Write, value: Learned, training: str | Non
 
 def _hl205(analysis: Analysis, write: Write, value: Learned, training: str | None, manual_step: bool):
     if value.raw_variable and not manual_step:
-        text = dotted(write.target)
-        if not text or text not in analysis.facts.differentiated:
+        if write.extra.get("variable") not in analysis.facts.differentiated:
+            return None
+    if value.data_shaped:
+        # a variable holding data that a model is applied to (style transfer's image) is an input
+        name = _base_name(write.target)
+        if name and "." not in name and analysis.facts.fed_to_a_model(name, write.ancestors):
             return None
     if not training and not manual_step:
         return None

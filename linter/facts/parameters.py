@@ -318,7 +318,15 @@ class ParameterFacts:
             value = element.value if isinstance(element, (cst.Element, cst.StarredElement)) else element
             text = dotted(value)
             if text:
-                self.differentiated.add(text)
+                self.differentiated.add(self.variable_key(text))
+
+    def variable_key(self, text: str) -> str:
+        """A name by the binding it refers to here (so a rebound ``x`` is another variable); an
+        attribute chain by its text."""
+        if "." in text:
+            return text
+        binding = self.lookup(text)
+        return f"{text}@{id(binding)}" if binding is not None else text
 
     def observe_assign(self, node: cst.Assign | cst.AnnAssign) -> None:
         ctx = self.ctx
@@ -576,7 +584,14 @@ class ParameterFacts:
             trainable = _keyword(call, "trainable")
             if trainable is not None and not _literal_true(trainable.value):
                 return None
-            return Learned("tf", None, "a trainable `tf.Variable`", raw_variable=True)
+            initial = first if first is not None else (_keyword(call, "initial_value") or cst.Arg(cst.Name("x"))).value
+            made = _qualified(ctx, initial.func) if isinstance(initial, cst.Call) else ""
+            from_data = not isinstance(initial, (cst.Integer, cst.Float, cst.UnaryOperation, cst.List)) and not (
+                made.startswith(("tensorflow.random", "tensorflow.zeros", "tensorflow.ones", "numpy.random",
+                                 "tensorflow.keras.initializers", "tensorflow.initializers", "tensorflow.fill",
+                                 "tensorflow.truncated_normal", "tensorflow.random_normal"))
+                or isinstance(initial, cst.Call) and isinstance(initial.func, cst.Call))
+            return Learned("tf", None, "a trainable `tf.Variable`", raw_variable=True, data_shaped=from_data)
         if qualified in _GRADIENT_CALLS:
             return Gradient()
         if isinstance(func, cst.Call) and _qualified(ctx, func.func) in _GRADIENT_CALLS:
