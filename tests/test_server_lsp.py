@@ -412,3 +412,41 @@ async def test_code_actions_asked_mid_burst_match_the_latest_text(client: Langua
     buffer.apply(fix.edit)
     assert buffer.text == "import torch\nx = 1\n"
     assert await buffer.diagnostics() == []
+
+
+async def test_rule_fixes_safe_and_unsafe(client: LanguageClient, tmp_path: Path):
+    text = (
+        "import torch\n"
+        "import torch.nn as nn\n"
+        "model = nn.Linear(10, 2)  # modèle 😀\n"
+        "model.weight.data.normal_(0, 0.01)\n"
+        "for p in model.parameters():\n"
+        "    p.data.clamp_(-0.01, 0.01)\n"
+    )
+    buffer = Buffer(client, tmp_path / "train.py", text)
+    buffer.open()
+    diagnostics = await buffer.diagnostics()
+    assert codes(diagnostics) == ["HL201", "HL201"]
+    safe_diagnostic, unsafe_diagnostic = sorted(diagnostics, key=lambda d: d.range.start.line)
+
+    (safe,) = [a for a in await buffer.code_actions(safe_diagnostic.range, [safe_diagnostic])
+               if a.kind == lsp.CodeActionKind.QuickFix and "Disable" not in a.title]
+    assert safe.is_preferred and "unsafe" not in safe.title
+    (unsafe,) = [a for a in await buffer.code_actions(unsafe_diagnostic.range, [unsafe_diagnostic])
+                 if a.kind == lsp.CodeActionKind.QuickFix and "Disable" not in a.title]
+    assert not unsafe.is_preferred and unsafe.title.endswith("(unsafe fix)")
+
+    # fix-all applies only the safe fix
+    whole = lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
+    (fix_all,) = await buffer.code_actions(whole, only=["source.fixAll.hyperlint"])
+    buffer.apply(fix_all.edit)
+    assert "nn.init.normal_(model.weight, 0, 0.01)\n" in buffer.text
+    (remaining,) = await buffer.diagnostics()
+    assert remaining.range.start.line == 5
+
+    # the unsafe one is there on request
+    (unsafe,) = [a for a in await buffer.code_actions(remaining.range, [remaining])
+                 if a.kind == lsp.CodeActionKind.QuickFix and "Disable" not in a.title]
+    buffer.apply(unsafe.edit)
+    assert "    with torch.no_grad():\n        p.clamp_(-0.01, 0.01)\n" in buffer.text
+    assert await buffer.diagnostics() == []
