@@ -90,20 +90,6 @@ def project_snapshot(dest: Path) -> str:
     return git("rev-parse", "HEAD", cwd=dest)
 
 
-def offline_pip_env(snapshot: Path, wheelhouse: Path) -> dict[str, str]:
-    """Download hyperlint's dependencies (and its build backend) from PyPI once, as wheels, and
-    return the environment that makes later pip installs (pre-commit's hook environment, the
-    action's venv) take them from there: one download instead of one per install."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "-w", str(wheelhouse),
-         str(snapshot), "setuptools>=68"],
-        check=True, capture_output=True, text=True, timeout=600,
-    )
-    for built in wheelhouse.glob("hyperlint-*.whl"):
-        built.unlink()  # the hook must be built from its repository, as pre-commit does
-    return {"PIP_FIND_LINKS": str(wheelhouse), "PIP_NO_INDEX": "1"}
-
-
 def sarif_schema() -> dict:
     """The official SARIF 2.1.0 schema, from ../shared beside the repository. Missing in CI is a
     failure, not a skip: the schema check must run there."""

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from ci_support import VIOLATION, run_hyperlint
 from hyperlint import add_noqa as add_noqa_module
