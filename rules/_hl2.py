@@ -426,7 +426,30 @@ class Analysis:
             return "plain"
         if isinstance(stripped, (cst.Integer, cst.Float, cst.SimpleString, cst.UnaryOperation)) and not mentions_target:
             return "constant"
-        return "own" if mentions_target else "computed"
+        if mentions_target:
+            return "own"
+        owners = self._model_sources(expr)
+        if not owners:
+            return "computed"
+        mine = self.facts.resolve(target)
+        if isinstance(mine, (Learned, Mapping)) and mine.owner is not None and mine.owner in owners:
+            return "own"  # computed from the same model's weights (``sd[k] = v * mask`` over ``sd.items()``)
+        return "others"
+
+    def _model_sources(self, expr: cst.BaseExpression) -> set[str | None]:
+        """The models whose weights ``expr`` is computed from (an average or merge of models)."""
+        owners: set[str | None] = set()
+        for node in _walk(expr):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                    "parameters", "state_dict", "named_parameters"):
+                owners.add(dotted(node.func.value))
+            elif isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
+                value = self.facts.resolve(node)
+                while isinstance(value, Many):
+                    value = value.element
+                if isinstance(value, (Learned, Mapping)):
+                    owners.add(value.owner)
+        return owners
 
     def _restructured(self, expr: cst.BaseExpression, target_text: str, depth: int = 0) -> bool:
         """A slice, shard or reshape of the target itself (``tensor_split(w, n)[rank]``): same values."""

@@ -43,8 +43,10 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
     first = write.methods[0] if write.methods else ""
     if write.feature == "conversion":
         return None
-    if (first in _REPLACING or write.kind == "set_weights") and write.feature in ("plain", "none"):
-        return None  # a copy of stored / loaded / another model's values: loading or a target copy
+    if (first in _REPLACING or write.kind == "set_weights") and write.feature in ("plain", "none", "others"):
+        # a copy of stored / loaded / another model's values (loading, a target copy), or an average
+        # or merge of other models' weights (federated averaging, model soups)
+        return None
     if facts.loading_context(ancestors) is not None:
         return None
     manual_step = write.feature in ("own_grad", "gradient")
@@ -262,6 +264,8 @@ def _category(analysis: Analysis, write: Write) -> str:
         return "init"
     if "lerp_" in methods or (first == "mul_" and "add_" in methods):
         return "mix"
+    if first in ("mul_", "aug") and re.search(r"(mul_\(|\*=)\s*\(?\s*1(\.0*)?\s*-", statement):
+        return "decay"
     if first in ("add_", "sub_", "addcdiv_", "addcmul_", "assign_add", "assign_sub") or (
             isinstance(write.node, cst.AugAssign) and isinstance(write.node.operator, (cst.AddAssign, cst.SubtractAssign))):
         return "step"
@@ -292,6 +296,9 @@ def _torch_suggestion(analysis: Analysis, write: Write, value: Learned, target: 
                     "masks use `torch.nn.utils.prune.custom_from_mask(module, \"weight\", mask)`.")
         return ("Apply the mask with `torch.nn.utils.prune.custom_from_mask(module, \"weight\", mask)` (or "
                 "`prune.global_unstructured`), which keeps masked weights at zero through training.")
+    if category == "decay":
+        return ("Let the optimizer apply weight decay: pass `weight_decay=` to it (decoupled, as in "
+                "`torch.optim.AdamW(params, lr=..., weight_decay=...)`) instead of shrinking the weights by hand.")
     if category == "init":
         return (f"Initialise `{target}` with `torch.nn.init` inside `__init__`, `reset_parameters` or a function "
                 "passed to `module.apply`.")

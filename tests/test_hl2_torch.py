@@ -526,3 +526,48 @@ def test_test_files_are_skipped_by_default():
     """
     assert found(code, path="tests/test_model.py") == []
     assert found(code, path="conftest.py") == []
+
+
+def test_moco_v3_momentum_encoder_naming():
+    code = """
+    import torch
+    class MoCo(torch.nn.Module):
+        @torch.no_grad()
+        def _update_momentum_encoder(self, m):
+            for param_b, param_m in zip(self.base_encoder.parameters(), self.momentum_encoder.parameters()):
+                param_m.data = param_m.data * m + param_b.data * (1.0 - m)
+    """
+    assert found(code) == []
+
+
+def test_federated_averaging_of_client_models_is_an_average():
+    code = """
+    for rnd in range(rounds):
+        for client, loader in zip(clients, loaders):
+            local_train(client, loader)
+        global_dict = global_model.state_dict()
+        for k in global_dict.keys():
+            global_dict[k] = torch.stack([c.state_dict()[k].float() for c in clients], 0).mean(0)
+        global_model.load_state_dict(global_dict)
+        with torch.no_grad():
+            for p, *cps in zip(global_model.parameters(), *[c.parameters() for c in clients]):
+                p.copy_(torch.stack(cps).mean(0))
+    def local_train(model, loader):
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            opt.step()
+    """
+    assert found(code) == []
+
+
+def test_hand_written_weight_decay_suggests_the_optimizer_option():
+    code = """
+    for x, y in loader:
+        criterion(model(x), y).backward()
+        optimizer.step()
+        for p in model.parameters():
+            p.data.mul_(1 - lr * wd)
+    """
+    finding = lint(code, ["HL201"])[0]
+    assert finding.start.row == 6 and "weight_decay=" in finding.fix.message

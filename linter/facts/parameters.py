@@ -143,8 +143,13 @@ def name_words(text: str | None) -> set[str]:
     return words
 
 
+_AVERAGE_PHRASE = re.compile(
+    r"momentum_?(encoder|update|model|net|network|teacher|branch)|update_?momentum|soft_?update|hard_?update|"
+    r"update_?target|target_?update|sync_?target|moving_?average|weight_?averag", re.I)
+
+
 def says_averaged(text: str | None) -> bool:
-    return bool(name_words(text) & _AVERAGE_WORDS)
+    return bool(text) and (bool(name_words(text) & _AVERAGE_WORDS) or bool(_AVERAGE_PHRASE.search(text)))
 
 
 def _qualified(ctx: "FileContext", node: cst.BaseExpression) -> str:
@@ -172,8 +177,8 @@ def target_path(target: cst.BaseExpression, name: str) -> tuple[int, ...] | None
             inner = target_path(element.value, name)
             if inner is not None:
                 return (i, *inner)
-    if isinstance(target, cst.StarredElement):
-        return None
+    if isinstance(target, cst.StarredElement):  # ``*rest``: stands for the elements from here on
+        return target_path(target.value, name)
     return None
 
 
@@ -569,7 +574,11 @@ class ParameterFacts:
         if qualified == "next" and args:
             return self.element(self.resolve(first, env, depth + 1, avoid))
         if qualified == "zip":
-            items = tuple(self.element(self.resolve(a.value, env, depth + 1, avoid)) for a in args if not a.star)
+            items = tuple(
+                self.element(self.element(self.resolve(a.value, env, depth + 1, avoid))) if a.star
+                else self.element(self.resolve(a.value, env, depth + 1, avoid))
+                for a in args
+            )
             return Many(Pack(items)) if any(item is not None for item in items) else None
         if qualified == "enumerate" and args:
             return _many(_pack_second(self.element(self.resolve(first, env, depth + 1, avoid))))
