@@ -15,6 +15,7 @@ from hyperlint.registry import all_rules, rule_by_code, select_codes, validate_s
 from hyperlint.settings import ConfigError, Settings, resolve_settings
 
 EXIT_CLEAN, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+INTERNAL_ERROR = "HL004"
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -96,6 +97,8 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
         sys.exit(130)
 
     findings = sorted((f for o in outcomes for f in o.findings), key=lambda f: f.sort_key())
+    # an internal error (HL004) means some file went unchecked: exit 2 whatever else is said
+    internal_error = any(f.code == INTERNAL_ERROR for f in findings)
     findings = cli_adoption.apply(findings, outcomes, adoption, quiet)
     fixed = {o.path: o.fixed for o in outcomes if o.fixed}
     total_fixed = sum(sum(c.values()) for c in fixed.values())
@@ -104,6 +107,8 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
         click.echo(text, nl=False)
         if not quiet:
             click.echo(f"Would fix {total_fixed} error{'s' if total_fixed != 1 else ''}.", err=True)
+        if internal_error:
+            sys.exit(EXIT_ERROR)
         sys.exit(EXIT_VIOLATIONS if total_fixed and not exit_zero else EXIT_CLEAN)
 
     report = Report(
@@ -121,6 +126,8 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
         click.echo(formats[output_format](report), nl=False)
     if not machine and not quiet:
         _print_summary(findings, fixed, show_fixes, unsafe_fixes, fix)
+    if internal_error:
+        sys.exit(EXIT_ERROR)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if findings or (exit_non_zero_on_fix and total_fixed):

@@ -51,6 +51,13 @@ class _Ignores:
         return False
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return path.absolute()
+
+
 def discover(paths: list[Path], settings: Settings, suffixes: tuple[str, ...] = SOURCE_SUFFIXES) -> Iterator[Discovered]:
     excludes = tuple(settings.exclude) + tuple(settings.extend_exclude)
     ignores = _Ignores()
@@ -67,8 +74,9 @@ def discover(paths: list[Path], settings: Settings, suffixes: tuple[str, ...] = 
             continue
         if given.is_file() or not given.is_dir():
             # a file named explicitly is always linted, like Ruff without --force-exclude
-            if given.resolve() not in seen:
-                seen.add(given.resolve())
+            resolved = _resolved(given)
+            if resolved not in seen:
+                seen.add(resolved)
                 yield Discovered(given)
             continue
         root = given
@@ -84,10 +92,7 @@ def discover(paths: list[Path], settings: Settings, suffixes: tuple[str, ...] = 
                 path = folder_path / name
                 if excluded(path, False, root):
                     continue
-                try:
-                    resolved = path.resolve()
-                except (OSError, RuntimeError):
-                    resolved = path
+                resolved = _resolved(path)
                 if resolved in seen:
                     continue
                 seen.add(resolved)

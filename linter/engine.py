@@ -18,7 +18,8 @@ from hyperlint.noqa import parse_directives
 from hyperlint.registry import ENGINE_CODES, all_rules
 from hyperlint.rule import NodeEdit, Rule
 from hyperlint.settings import Settings
-from hyperlint.source import DecodeError, SourceText
+from hyperlint.parse_guard import lint_guarded
+from hyperlint.source import DecodeError, SourceText, read_source_file
 from hyperlint.walker import walk
 
 PARSE_ERROR = "HL001"
@@ -47,7 +48,7 @@ class Linter:
     def lint_path(self, path: Path, display: str | None = None) -> LintResult:
         display = display or str(path)
         try:
-            data = path.read_bytes()
+            data = read_source_file(path)
         except OSError as exc:
             message = f"cannot read file: {exc.strerror or exc}"
             return LintResult(display, [self._error_finding(display, message, 1, 1)], error=message)
@@ -68,14 +69,19 @@ class Linter:
         return self.lint_source(SourceText(text), display, path)
 
     def lint_source(self, source: SourceText, display: str, path: Path | None = None) -> LintResult:
-        path = path or Path(display)
+        """Check one file under the per-file time budget and the parser guards (parse_guard.py)."""
+        return lint_guarded(self, source, display, path or Path(display))
+
+    def _lint_source_unguarded(self, source: SourceText, display: str, path: Path) -> LintResult:
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
             message, row, column = _syntax_error(source.text, exc)
             finding = self._error_finding(display, message, row, column)
             return LintResult(display, [finding], source, error=message)
-        except (RecursionError, MemoryError) as exc:
+        except RecursionError:
+            raise  # parse_guard retries with a deeper stack
+        except MemoryError as exc:
             message = f"cannot parse: the file nests too deeply ({type(exc).__name__})"
             return LintResult(display, [self._error_finding(display, message, 1, 1)], source, error=message)
         except Exception as exc:  # libcst raises a few other types on odd input
@@ -90,6 +96,14 @@ class Linter:
         rule_types = [
             r for r in self.rules if (r.lint_tests or not is_test) and not any(r.code.startswith(c) for c in ignored)
         ]
+        try:
+            return self._lint_module(module, source, display, path, is_test, ignored, rule_types)
+        except RecursionError:
+            raise  # parse_guard retries with a deeper stack
+        except Exception as exc:  # a bug in hyperlint must not stop the run
+            return [self._internal_error(display, exc)]
+
+    def _lint_module(self, module, source: SourceText, display: str, path: Path, is_test, ignored, rule_types):
         ctx = FileContext(display, source, module, self.settings, self.catalogue, is_test)
         if rule_types:
             rules = [r(ctx, self.settings.rule_options.get(r.code)) for r in rule_types]
@@ -102,14 +116,9 @@ class Linter:
                         visit.setdefault(attr[6:], []).append(getattr(rule, attr))
                     elif attr.startswith("leave_"):
                         leave.setdefault(attr[6:], []).insert(0, getattr(rule, attr))
-            try:
-                walk(module, ctx.stack, visit, leave)
-                for rule in rules:
-                    rule.finish()
-            except RecursionError:
-                return [self._error_finding(display, "cannot check: the file nests too deeply", 1, 1)]
-            except Exception as exc:  # a bug in hyperlint must not stop the run
-                return [self._internal_error(display, exc)]
+            walk(module, ctx.stack, visit, leave)
+            for rule in rules:
+                rule.finish()
         return self._findings(ctx, module, source, display, ignored)
 
     def _internal_error(self, display: str, exc: Exception) -> Finding:

@@ -34,7 +34,7 @@ from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
 from hyperlint.fixes import MAX_ROUNDS, apply_edits, applicable, write_atomic
 from hyperlint.ipython_magics import MaskedCell, mask_cell, split_lines
 from hyperlint.notebook_json import JsonLayoutError, NotebookLayout, scan_layout
-from hyperlint.source import SourceText
+from hyperlint.source import SourceText, read_source_file
 
 if TYPE_CHECKING:
     from hyperlint.runner import FileOutcome
@@ -515,7 +515,7 @@ def check_notebook_file(linter: Linter, path: Path, display: str, fix: bool = Fa
     from hyperlint.runner import FileOutcome
 
     try:
-        data = path.read_bytes()
+        data = read_source_file(path)  # refuses FIFOs and devices
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
         return FileOutcome(display, [error_finding(display, message)], error=message)

@@ -15,6 +15,9 @@ ENGINE_CODES = {
     "HL003": "file-timeout",
     "HL004": "internal-error",
 }
+# a file that could not be read, parsed, checked in time or checked at all is reported whatever the
+# selection (like Ruff's syntax errors); only an explicit --ignore of the code silences it
+ALWAYS_REPORTED = ("HL001", "HL003", "HL004")
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +76,7 @@ def select_codes(select: Iterable[str], ignore: Iterable[str], extend_select: It
         if chosen:
             enabled.add(rule.code)
     for code in ENGINE_CODES:
-        if not select or any(_matches(code, s) for s in select + list(extend_select)) or code == "HL001":
+        if not select or any(_matches(code, s) for s in select + list(extend_select)) or code in ALWAYS_REPORTED:
             enabled.add(code)
     for code in list(enabled):
         # more specific ignore beats less specific select, like Ruff

@@ -5,10 +5,12 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hyperlint.budget import FileTimeout, time_budget
 from hyperlint.discovery import discover
 from hyperlint.engine import PARSE_ERROR, Linter, LintResult
 from hyperlint.finding import Applicability, Finding, Fix, Position
 from hyperlint.fixes import FixOutcome, fix_text, write_atomic
+from hyperlint.parse_guard import timeout_result
 from hyperlint.settings import Settings
 from hyperlint.source import SourceText
 
@@ -26,7 +28,7 @@ class FileOutcome:
 def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(path)
 
 
@@ -44,7 +46,12 @@ def lint_file(linter: Linter, path: Path, fix: bool = False, unsafe: bool = Fals
     def lint(text: str) -> list[Finding]:
         return linter.lint_source(SourceText(text, source.encoding, source.bom), display, path).findings
 
-    outcome: FixOutcome = fix_text(source.text, lint, unsafe)
+    try:
+        with time_budget(linter.settings.per_file_timeout):  # all fix rounds share one budget
+            outcome: FixOutcome = fix_text(source.text, lint, unsafe)
+    except FileTimeout:
+        timeout = timeout_result(linter, source, display)
+        return FileOutcome(display, result.findings + timeout.findings, source, error=timeout.error)
     if not outcome.changed:
         return FileOutcome(display, outcome.remaining, source, error=outcome.error)
     new_source = SourceText(outcome.text, source.encoding, source.bom)
@@ -104,5 +111,19 @@ def run_check(
             )
             outcomes.append(FileOutcome(display, [finding], error=item.error))
             continue
-        outcomes.append(lint_file(linter, item.path, fix, unsafe, diff))
+        outcomes.append(lint_file_safely(linter, item.path, fix, unsafe, diff))
     return outcomes
+
+
+def lint_file_safely(linter: Linter, path: Path, fix: bool = False, unsafe: bool = False,
+                     diff: bool = False) -> FileOutcome:
+    """``lint_file``, with a crash while checking this one file reported as HL004 (exit 2), not raised."""
+    try:
+        return lint_file(linter, path, fix, unsafe, diff)
+    except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run
+        display = display_path(path)
+        return FileOutcome(display, [linter._internal_error(display, exc)], error=f"internal error: {exc}")
+    except FileTimeout:
+        display = display_path(path)
+        timeout = timeout_result(linter, None, display)
+        return FileOutcome(display, timeout.findings, error=timeout.error)

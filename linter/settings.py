@@ -158,7 +158,7 @@ def matches_any(path: Path, patterns, root: Path) -> bool:
     """Gitignore-like matching of a file against patterns relative to ``root``."""
     try:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         relative = path.as_posix()
     parts = relative.split("/")
     for pattern in patterns:

@@ -3,14 +3,30 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import errno
 import io
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 
 from hyperlint.finding import Position
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def read_source_file(path) -> bytes:
+    """The bytes of a regular file. A FIFO, a device or a socket is refused rather than read: reading
+    one could block for ever (a FIFO with no writer) or never end (/dev/zero)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)  # O_NONBLOCK: opening a FIFO does not wait for a writer
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a folder" if stat.S_ISDIR(mode) else "a device or socket"
+            raise OSError(errno.EINVAL, f"not a regular file ({kind})", str(path))
+        return handle.read()
 
 
 class DecodeError(Exception):
