@@ -54,7 +54,7 @@ def cli() -> None:
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the default set).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
-@click.option("--output-format", default="text", show_default=True, help="text, concise, json, json-lines, ...")
+@click.option("--output-format", default="text", show_default=True, help="text, concise, json, json-lines, github, sarif, junit, gitlab.")
 @click.option("--statistics", is_flag=True, help="Show counts for every rule with findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
