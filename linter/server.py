@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -407,7 +408,12 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> HyperlintServer:
 def serve(debounce: float = DEFAULT_DEBOUNCE) -> None:
     """Run the server on stdin/stdout until the client sends ``exit`` or closes the pipe."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="hyperlint server: %(levelname)s: %(message)s")
-    protocol_out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must never corrupt the protocol stream
+    # Only the protocol may write to the real stdout: keep a private handle on it and point file
+    # descriptor 1 (inherited by the lint worker) and sys.stdout at stderr, so a stray print
+    # anywhere, in this process or the child, cannot corrupt the message stream.
+    sys.stdout.flush()
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
     server = create_server(debounce)
     server.start_io(sys.stdin.buffer, protocol_out)

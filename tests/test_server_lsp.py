@@ -450,3 +450,4 @@ async def test_rule_fixes_safe_and_unsafe(client: LanguageClient, tmp_path: Path
     buffer.apply(unsafe.edit)
     assert "    with torch.no_grad():\n        p.clamp_(-0.01, 0.01)\n" in buffer.text
     assert await buffer.diagnostics() == []
+
