@@ -571,3 +571,31 @@ def test_hand_written_weight_decay_suggests_the_optimizer_option():
     """
     finding = lint(code, ["HL201"])[0]
     assert finding.start.row == 6 and "weight_decay=" in finding.fix.message
+
+
+def test_clip_logit_scale_clamp_in_the_training_loop():
+    code = """
+    import math, torch
+    for images, texts in loader:
+        loss = clip_loss(*model(images, texts))
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            unwrap_model(model).logit_scale.clamp_(0, math.log(100))
+    """
+    assert found(code) == [("HL202", 8)]
+
+
+def test_adversarial_image_held_in_an_nn_parameter_is_an_input():
+    code = """
+    import torch.nn as nn
+    def attack(self, images, labels):
+        images = images.clone().detach()
+        y_k = nn.Parameter(images)
+        for it in range(self.steps):
+            cost = self.loss(self.get_logits(y_k), labels)
+            cost.backward()
+            with torch.no_grad():
+                y_k -= y_k.grad * self.lr
+    """
+    assert found(code) == []

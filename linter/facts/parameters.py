@@ -98,7 +98,7 @@ def is_learned(value: Value) -> bool:
 # attributes that are learned parameters of a torch module
 TORCH_PARAMETER_ATTR = re.compile(
     r"^(weight|bias|weight_(ih|hh)_l\d+(_reverse)?|bias_(ih|hh)_l\d+(_reverse)?|in_proj_(weight|bias)|"
-    r"weight_[gv]|weight_orig|bias_orig)$"
+    r"weight_[gv]|weight_orig|bias_orig|logit_scale|logit_bias)$"
 )
 # Keras/TF layer attributes holding trainable variables
 TF_VARIABLE_ATTR = frozenset({"kernel", "recurrent_kernel", "depthwise_kernel", "pointwise_kernel", "embeddings",
@@ -583,7 +583,10 @@ class ParameterFacts:
         if qualified == "enumerate" and args:
             return _many(_pack_second(self.element(self.resolve(first, env, depth + 1, avoid))))
         if qualified in ("torch.nn.Parameter", "torch.nn.parameter.Parameter", "Parameter"):
-            return Learned("torch", None, "an `nn.Parameter`")
+            binding = self.lookup(first.value) if isinstance(first, cst.Name) else None
+            from_data = _made_from_tensor(first) or binding is not None and (
+                binding.kind == "param" or _made_from_tensor(binding.value))
+            return Learned("torch", None, "an `nn.Parameter`", raw_variable=True, data_shaped=from_data)
         if qualified.startswith("torch.") and last in _TORCH_FACTORIES and _literal_true(
             (_keyword(call, "requires_grad") or cst.Arg(cst.Name("False"))).value
         ):
