@@ -15,16 +15,10 @@ import libcst as cst
 
 from hyperlint.code_index import CodeIndex
 from hyperlint.config_holders import Unavailable
-from hyperlint.config_shapes import (
-    AbslShape,
-    ArgparseShape,
-    ConfigClassShape,
-    ConfigDictShape,
-    NewConfigShape,
-    Option,
-    Shape,
-    _NoPlace,
-)
+from hyperlint.config_shape_cli import AbslShape, ArgparseShape
+from hyperlint.config_shape_new import NewConfigShape
+from hyperlint.config_shape_objects import ConfigClassShape, ConfigDictShape
+from hyperlint.config_shapes import NoPlace, Option, Shape
 from hyperlint.config_values import (
     NotALiteral,
     default_text,
@@ -50,7 +44,8 @@ class Site:
     mode: str = "literal"  # literal | assign (the value of an assignment) | constant (a module constant's uses)
     subject: str | None = None  # the constant or variable moved, for messages
     delete: cst.CSTNode | None = None  # the statement line removed (a module constant)
-    context: str | None = None  # a name that tells clashing options apart (the assigned variable, the callee)
+    # names that tell clashing options apart, best first (the variable assigned, the callee)
+    contexts: tuple[str, ...] = ()
     comment: str | None = None
     shift: int = 0  # range(1, N): the option holds N - 1 and reads add 1 back
     fallback: "Site | None" = None  # tried when this one cannot be moved
@@ -169,7 +164,7 @@ def plan(ctx: "FileContext", index: CodeIndex, sites: list[Site]) -> dict[int, S
     new = _allocate(shape, prepared)
     try:
         shared = tuple(shape.insertions(new)) if new else ()
-    except _NoPlace as exc:
+    except NoPlace as exc:
         for item in prepared:
             out[id(item.site.key)] = SiteFix(reason=str(exc))
         return out
@@ -183,11 +178,25 @@ def plan(ctx: "FileContext", index: CodeIndex, sites: list[Site]) -> dict[int, S
             reads.append(read)
             own.append(TextEdit(start, end, read + (f" + {site.shift}" if site.shift else "")))
         if site.delete is not None:
-            start, end = index.offsets(site.delete)
-            own.append(TextEdit(index.line_start(start), index.next_line_start(end), ""))
+            own.append(_line_removal(index, site.delete))
         out[id(site.key)] = SiteFix(shared + tuple(own), _message(shape, item, reads), option=option.name,
                                     read=reads[0] if reads else None)
     return out
+
+
+def _line_removal(index: CodeIndex, statement: cst.CSTNode) -> TextEdit:
+    """Remove a statement's lines; between blank lines, keep only the larger run of them."""
+    source = index.source
+    start, end = index.offsets(statement)
+    first, after = index.line_start(start), index.next_line_start(end)
+    row = source.position(first).row
+    before = 0
+    while row - 1 - before >= 1 and not source.line(row - 1 - before).strip():
+        before += 1
+    while before and after < len(source.text) and not source.line(source.position(after).row).strip():
+        after = index.next_line_start(after)
+        before -= 1
+    return TextEdit(first, after, "")
 
 
 def _prepare(ctx, index: CodeIndex, shape: Shape, site: Site) -> _Prepared | str:
@@ -226,7 +235,7 @@ def _prepare(ctx, index: CodeIndex, shape: Shape, site: Site) -> _Prepared | str
 
 def _candidates(name: str, context: str | None):
     yield name
-    if context and context != name and not name.startswith(context):
+    if context and context != name and not name.startswith(context + "_"):
         yield identifier(f"{context}_{name}")
     number = 2
     while True:
@@ -240,6 +249,9 @@ def _allocate(shape: Shape, prepared: list[_Prepared]) -> list[Option]:
     existing = shape.existing()
     reserved = shape.reserved()
     taken = set(existing) | reserved
+    members: dict[tuple, list[_Prepared]] = {}
+    for item in prepared:
+        members.setdefault((identifier(item.site.name), value_key(item.value)), []).append(item)
     groups: dict[tuple, Option] = {}
     new: list[Option] = []
     for item in prepared:
@@ -247,13 +259,16 @@ def _allocate(shape: Shape, prepared: list[_Prepared]) -> list[Option]:
         preferred = identifier(item.site.name)
         option = groups.get((preferred, key))
         if option is None:
-            for candidate in _candidates(preferred, item.site.context):
+            group = members[(preferred, key)]
+            shared = [c for c in item.site.contexts if all(c in other.site.contexts for other in group)]
+            for candidate in _candidates(preferred, shared[0] if shared else None):
                 if candidate in existing and candidate not in reserved and existing[candidate] == key:
                     option = Option(candidate, item.value, item.vtype, item.text, item.site.description, new=False)
                     break
                 if candidate in taken:
                     continue
-                option = Option(candidate, item.value, item.vtype, item.text, item.site.description, item.site.comment)
+                description = item.site.comment or item.site.description  # "# peak learning rate" says more
+                option = Option(candidate, item.value, item.vtype, item.text, description, item.site.comment)
                 taken.add(candidate)
                 new.append(option)
                 break

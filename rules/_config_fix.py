@@ -72,7 +72,7 @@ def _site(ctx: "FileContext", index: CodeIndex, report: "PendingReport", finding
     if kind == "slot":
         slot, callee = data["slot"], data["callee"]
         return Site(finding, slot, report.node, f"{slot} of {callee}", [(report.node, None)],
-                    context=_assigned_name(report.statement, data.get("call")) or snake(callee))
+                    contexts=tuple(c for c in (_assigned_name(report.statement, data.get("call")), snake(callee)) if c))
     if kind == "loop":
         name = data["name"]
         return Site(finding, name, report.node, f"number of {name} of the training loop", [(report.node, None)],
@@ -143,7 +143,8 @@ def _constant_site(ctx, index: CodeIndex, finding, binding: Binding, value, desc
             or len(definition.node.body) != 1):
         return "the constant does not have a line of its own at module level"
     statement = definition.node.body[0]
-    if isinstance(statement, cst.Assign) and (len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name)):
+    if isinstance(statement, cst.Assign) and (
+            len(statement.targets) != 1 or not isinstance(statement.targets[0].target, cst.Name)):
         return "several names are assigned at once"
     others = {id(b.statement) for b in ctx.bindings.module_scope.bindings.get(name, [])}
     others |= {id(b.statement) for b in ctx.bindings.module_all.get(name, [])}
