@@ -49,7 +49,7 @@ class Directives:
 
 def _comments(text: str):
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):  # a lone CR ends a row too
             if token.type == tokenize.COMMENT:
                 yield token.start[0], token.start[1], token.string
             elif token.type == tokenize.STRING and token.start[0] != token.end[0]:
