@@ -482,7 +482,8 @@ def _apply_in_cells(notebook: Notebook, candidates: list[Finding]):
     per_cell: dict[int, list[CellTextEdit]] = {}
     for shadow in accepted:
         for edit in shadow.extra["of"].fix.edits:
-            per_cell.setdefault(edit.cell, []).append(edit)
+            if edit not in per_cell.setdefault(edit.cell, []):  # an edit shared by fixes applies once
+                per_cell[edit.cell].append(edit)
     for number, edits in per_cell.items():
         text = by_number[number].source
         for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):

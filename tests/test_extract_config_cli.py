@@ -92,3 +92,21 @@ def test_json_output_carries_the_unsafe_fix(project):
     assert any(e["content"] == "args.lr" for e in lr["fix"]["edits"])
     skipped = next(f for f in findings if "StepLR" in f["message"])
     assert skipped["fix"]["applicability"] == "display-only" and not skipped["fix"]["edits"]
+
+
+def test_notebook_fix_writes_the_shared_config_once(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import torch\nfrom sklearn.svm import SVC"),
+        nbformat.v4.new_markdown_cell("# Train"),
+        nbformat.v4.new_code_cell("clf = SVC(C=10.0, kernel='rbf')\nopt = torch.optim.SGD(p, lr=0.1)"),
+        nbformat.v4.new_code_cell("for epoch in range(5):\n    loss.backward()\n    opt.step()"),
+    ]
+    nbformat.write(notebook, tmp_path / "train.ipynb")
+    result = run("check", "--select", "HL1", "--fix", "--unsafe-fixes", "train.ipynb", cwd=tmp_path)
+    assert "(4 fixed, 0 remaining)" in result.stdout, result.stdout + result.stderr
+    cells = [c.source for c in nbformat.read(tmp_path / "train.ipynb", 4).cells]
+    program = "\n".join(cells)
+    assert program.count("class TrainConfig:") == 1 and program.count("config = TrainConfig()") == 1
+    assert "range(config.epochs)" in cells[3] and "lr=config.lr" in cells[2]
