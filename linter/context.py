@@ -42,6 +42,7 @@ class FileContext:
         self.local_functions: set[str] = set()
         self.local_classes: dict[str, cst.ClassDef] = {}
         self.training = TrainingFacts(self.imports, self.local_functions)
+        self.training.local_classes = self.local_classes
         self.configs = ConfigFacts(self, settings.config_names, settings.config_classes)
         self.hooks = TrainingHooks(self)
         # the module's globals are overwritten from outside (exec(open(...).read()), globals().update)

@@ -144,6 +144,10 @@ def describe_config(ctx: "FileContext", obj: cst.BaseExpression, ancestors) -> t
         func = value.func
         qualified = ctx.qualify(func) or dotted(func) or ""
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        if isinstance(func, cst.Name) and func.value in ("parse_args", "parse_arguments", "get_args", "parse_opt"):
+            return "argparse", text, f"`{text}` holds the parsed command-line arguments"
+        if isinstance(func, cst.Name) and func.value in ctx.local_functions:
+            return "config", text, f"`{text}` is the configuration `{func.value}()` returns"
         head = qualified.split(".", 1)[0]
         last = qualified.rsplit(".", 1)[-1]
         if method in ("parse_args", "parse_known_args"):

@@ -33,7 +33,10 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         pending.extend(current.children)
 
 
-def gather_formula(ctx: "FileContext", value: cst.BaseExpression | None, ancestors, depth: int = 2) -> Formula:
+def gather_formula(ctx: "FileContext", value: cst.BaseExpression | None, ancestors, depth: int = 2,
+                   statement: cst.CSTNode | None = None) -> Formula:
+    """``value`` first, then the statement that writes it, the bindings of the names it uses,
+    the conditions around it and (for an lr-adjusting function) the function itself."""
     formula = Formula()
     code = ctx.module.code_for_node
     seen: set[int] = set()
@@ -51,6 +54,8 @@ def gather_formula(ctx: "FileContext", value: cst.BaseExpression | None, ancesto
                 for binding in ctx.bindings.lookup_all(child.value):
                     if binding.kind in ("assign", "augassign", "annassign", "walrus") and binding.statement is not None:
                         pending.append((binding.statement, level + 1))
+    if statement is not None and isinstance(statement, cst.AugAssign):
+        formula.texts.insert(1 if formula.texts else 0, code(statement))
     for node in reversed(ancestors):
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             if isinstance(node, cst.FunctionDef) and re.search(r"lr|learning_rate|schedul|warmup|decay", node.name.value):
@@ -75,16 +80,25 @@ _GAMMA_POWER = re.compile(r"([\w.\[\]\"']+|\d+(?:\.\d*)?(?:e-?\d+)?)\s*\*\*\s*\(
 
 @dataclass
 class Schedule:
-    kind: str  # plateau | warmup-cosine | cosine | step | multistep | linear | poly | exponential | lambda | unknown
+    kind: str  # current | plateau | warmup-cosine | cosine | step | multistep | linear | poly | exponential | lambda | unknown
     function: str | None = None  # the same-file function computing the value
     step_size: str | None = None
     gamma: str | None = None
+    milestones: str | None = None
+
+
+_READS_CURRENT_LR = re.compile(r"get_last_lr\(|get_lr\(\)|param_groups\[[^\]]*\]\s*\[\s*['\"]lr['\"]\s*\]\s*$")
+_MILESTONES_IN = re.compile(r"^if .*\b\w*(?:epoch|step|it|iter|iteration)\w*\s+in\s+([\w.\[\]\"'()]+)", re.M)
+_MILESTONE_EQ = re.compile(r"^if .*\b\w*(?:epoch|step|iteration)\w*\s*==\s*([\w.\[\]\"']+)", re.M)
+_GAMMA_FACTOR = re.compile(r"\*=\s*([\w.\[\]\"']+)\s*$|=\s*(\w+)\s*\*\s*([\w.\[\]\"']+)\s*$", re.M)
 
 
 def classify(formula: Formula) -> Schedule:
     text = formula.text()
     low = text.lower()
     function = sorted(formula.functions)[0] if formula.functions else None
+    if formula.texts and _READS_CURRENT_LR.search(formula.texts[0].strip()):
+        return Schedule("current", function)
     has_cos = bool(re.search(r"\bcos\b|cosine|\.cos\(", low))
     has_warmup = "warmup" in low or "warm_up" in low
     if re.search(r"plateau|patience|bad_epochs|stale|no_improve|num_bad|not improv", low):
@@ -97,6 +111,13 @@ def classify(formula: Formula) -> Schedule:
     if step:
         gamma = _GAMMA_POWER.search(text)
         return Schedule("step", function, step_size=step.group(2), gamma=gamma.group(1) if gamma else None)
+    milestones = _MILESTONES_IN.search(text)
+    equal = _MILESTONE_EQ.search(text)
+    factor = _GAMMA_FACTOR.search(text)
+    gamma = (factor.group(1) or factor.group(3)) if factor else None
+    if milestones or equal:
+        listed = milestones.group(1) if milestones else f"[{equal.group(1)}]"
+        return Schedule("multistep", function, gamma=gamma, milestones=listed)
     if re.search(r"milestone|schedule\b|decay_epochs|lr_steps|\bsteps\b.*\bin\b|\bin\s+\w*(schedule|milestones|steps|epochs)"
                  r"|sum\(\s*\w+\s*>=", low):
         return Schedule("multistep", function)
@@ -106,6 +127,8 @@ def classify(formula: Formula) -> Schedule:
         return Schedule("linear", function)
     if re.search(r"\*\*\s*\(?\s*(epoch|step|it|iter|iteration|global_step)\b|\bexp\(", low):
         return Schedule("exponential", function)
+    if factor and not re.search(r"^if ", text, re.M):  # lr = lr * decay every time round
+        return Schedule("exponential", function, gamma=gamma)
     if function or re.search(r"\b(epoch|step|it|iter|iteration|global_step|progress|batch)\b", low):
         return Schedule("lambda", function)
     return Schedule("unknown", function)
@@ -115,7 +138,9 @@ def torch_scheduler_fix(schedule: Schedule, framework: str | None = None) -> str
     fn = f"`{schedule.function}`" if schedule.function else "the formula"
     lam = (f"`LambdaLR(optimizer, lr_lambda=lambda step: {schedule.function}(step) / base_lr)`"
            if schedule.function else "`LambdaLR(optimizer, lr_lambda=<the formula divided by the base lr>)`")
-    if schedule.kind == "plateau":
+    if schedule.kind == "current":
+        text = "let the scheduler that sets it keep it, and read `scheduler.get_last_lr()` where the value is needed"
+    elif schedule.kind == "plateau":
         text = "use `torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode=..., factor=..., patience=...)` and call `scheduler.step(val_metric)`"
     elif schedule.kind == "warmup-cosine":
         text = ("use `SequentialLR(optimizer, [LinearLR(optimizer, start_factor=..., total_iters=warmup), "
@@ -127,13 +152,13 @@ def torch_scheduler_fix(schedule: Schedule, framework: str | None = None) -> str
         gamma = schedule.gamma or "..."
         text = f"use `StepLR(optimizer, step_size={size}, gamma={gamma})` (or `MultiStepLR` for uneven milestones)"
     elif schedule.kind == "multistep":
-        text = "use `MultiStepLR(optimizer, milestones=..., gamma=...)`"
+        text = f"use `MultiStepLR(optimizer, milestones={schedule.milestones or '...'}, gamma={schedule.gamma or '...'})`"
     elif schedule.kind == "linear":
         text = f"use `LinearLR(optimizer, start_factor=..., end_factor=..., total_iters=...)` (or {lam})"
     elif schedule.kind == "poly":
         text = f"use `PolynomialLR(optimizer, total_iters=..., power=...)` (or {lam})"
     elif schedule.kind == "exponential":
-        text = f"use `ExponentialLR(optimizer, gamma=...)` (or {lam})"
+        text = f"use `ExponentialLR(optimizer, gamma={schedule.gamma or '...'})` (or {lam})"
     elif schedule.kind == "lambda":
         text = f"compute {fn} inside {lam}"
     else:
@@ -167,8 +192,9 @@ def keras_scheduler_fix(schedule: Schedule) -> str:
 
 # --- configurations ---------------------------------------------------------------------------
 
-_RESULT_KEY = re.compile(r"best|score|metric|loss|acc|iteration|iters_done|epochs_run|history|resume|checkpoint|ckpt"
-                         r"|_path$|path$|result|finished|done|current|^epoch$|^step$|global_step", re.I)
+_RESULT_KEY = re.compile(
+    r"^(best|last|current|final)_|_(score|metric|loss|acc|accuracy|iteration|epoch|step|path|dir|checkpoint|ckpt)$"
+    r"|^(resume\w*|epoch|step|global_step|iteration|history|results?)$", re.I)
 _LR_KEY = re.compile(r"(^|_)(lr|learning_rate|eta)($|_)", re.I)
 _LENGTH_KEY = re.compile(r"epochs|max_steps|num_iterations|num_boost_round|n_estimators|rounds", re.I)
 
@@ -187,7 +213,7 @@ def freeze_advice(kind: str, root: str) -> str:
     if kind == "configdict":
         return f"lock it (`{root}.lock()`) or pass a `FrozenConfigDict` to the training code"
     if kind == "loaded":
-        return (f"keep results in their own dict (or copy the config with `copy.deepcopy({root})` for another run), "
+        return (f"keep results in their own dict, and copy the config (`copy.deepcopy({root})`) for another run, "
                 "so the saved config is the one that trained")
     if kind == "model_config":
         return "set model-config fields before training starts; they are saved with the model"
@@ -196,14 +222,34 @@ def freeze_advice(kind: str, root: str) -> str:
     return f"leave `{root}` as configured, so what the run records is what it ran with"
 
 
-def config_fix(kind: str, root: str, key: str | None, schedule: Schedule | None) -> str:
-    if key and _LR_KEY.search(key) and schedule is not None:
-        first = torch_scheduler_fix(schedule).rstrip(".").replace(
-            "Instead of writing the learning rate into the optimizer by hand, ",
-            f"Keep `{root}.{key}` as configured and drive the learning rate with a scheduler: ",
-        )
+def _lr_schedule_advice(schedule: Schedule, target: str, library: str | None) -> str:
+    if library == "xgboost":
+        return (f"Keep `{target}` as configured and schedule the learning rate with "
+                "`xgb.callback.LearningRateScheduler(lambda round: ...)`")
+    if library == "lightgbm":
+        return (f"Keep `{target}` as configured and schedule the learning rate with the "
+                "`lgb.reset_parameter(learning_rate=lambda i: ...)` callback")
+    if library == "keras":
+        return keras_scheduler_fix(schedule).rstrip(".").replace(
+            "Instead of setting the optimizer's learning rate by hand, ", f"Keep `{target}` as configured and ")
+    return torch_scheduler_fix(schedule).rstrip(".").replace(
+        "Instead of writing the learning rate into the optimizer by hand, ",
+        f"Keep `{target}` as configured and drive the learning rate with a scheduler: ",
+    )
+
+
+def config_fix(kind: str, root: str, target: str, key: str | None, schedule: Schedule | None,
+               context: str | None, library: str | None) -> str:
+    between_runs = bool(context and context.startswith("after the training call"))
+    if schedule is not None and schedule.kind == "current":
+        first = (f"The current learning rate already lives in the optimizer/scheduler: read it there "
+                 f"(`scheduler.get_last_lr()`, and log it with `run.log()`) instead of copying it into `{target}`")
+    elif key and _LR_KEY.search(key) and schedule is not None and not between_runs:
+        first = _lr_schedule_advice(schedule, target, library)
+    elif between_runs and not (key and _RESULT_KEY.search(key)):
+        first = f"Build the next run's configuration as a copy with the new values instead of changing `{root}`, which the first run was recorded with"
     elif key and _LENGTH_KEY.search(key):
-        first = f"Keep the count actually run (e.g. `{key}_run`) in its own variable instead of rewriting `{key}` in `{root}`"
+        first = f"Keep the count actually run (e.g. `{key}_run`) in its own variable instead of rewriting `{target}`"
     elif key and _RESULT_KEY.search(key):
         first = (f"Keep `{key}` in its own variable (log a changing value with `run.log()` / your logger) "
                  f"instead of storing it in `{root}`")

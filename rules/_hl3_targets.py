@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from hyperlint.context import FileContext
 
 # methods that change the mapping/namespace they are called on
-_MUTATING_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "merge_with", "__setitem__",
-                               "__setattr__", "__delitem__", "__delattr__"})
+# (not pop/setdefault: builders consume a config dict with cfg.pop("type") / fill defaults into a copy)
+_MUTATING_METHODS = frozenset({"update", "clear", "merge_with", "__setitem__", "__setattr__", "__delitem__",
+                               "__delattr__"})
 _QUALIFIED_MUTATORS = {"omegaconf.OmegaConf.update": 0}
 _ASSIGN_METHODS = frozenset({"assign", "assign_add", "assign_sub"})
 _LR_ATTRIBUTES = frozenset({"lr", "learning_rate"})
@@ -45,6 +46,7 @@ class Change:
     keyed: bool  # obj[key] (item) rather than obj.key (attribute)
     operator: str | None = None  # for augmented assignment: "*=", "/=", ...
     call: cst.Call | None = None
+    target: cst.BaseExpression | None = None  # the assigned/deleted target (`cfg.optim.lr`)
 
 
 def _literal_key(node: cst.BaseExpression) -> str | None:
@@ -72,9 +74,9 @@ def _flatten_targets(target: cst.BaseExpression) -> Iterator[cst.BaseExpression]
 
 def _target_change(node: cst.CSTNode, target: cst.BaseExpression, op: str, value, operator=None) -> Change | None:
     if isinstance(target, cst.Attribute):
-        return Change(node, target.value, op, target.attr.value, value, False, operator)
+        return Change(node, target.value, op, target.attr.value, value, False, operator, target=target)
     if isinstance(target, cst.Subscript):
-        return Change(node, target.value, op, _subscript_key(target), value, True, operator)
+        return Change(node, target.value, op, _subscript_key(target), value, True, operator, target=target)
     return None
 
 
@@ -127,24 +129,24 @@ def call_changes(ctx: "FileContext", call: cst.Call, report_node: cst.CSTNode) -
         value = args[2].value if len(args) > 2 else None
         op = "setattr" if func.value == "setattr" else "del"
         return [Change(report_node, args[0].value, op, key, value, False, call=call)]
+    qualified = ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+    if qualified in _QUALIFIED_MUTATORS and args:
+        key = _literal_key(args[1].value) if len(args) > 1 else None
+        value = args[2].value if len(args) > 2 else None
+        return [Change(report_node, args[0].value, "update", key, value, True, call=call)]
     if isinstance(func, cst.Attribute):
         method = func.attr.value
         if method in _MUTATING_METHODS:
             key = None
-            if method in ("setdefault", "pop", "__setitem__", "__setattr__") and args:
+            if method in ("__setitem__", "__setattr__", "__delitem__", "__delattr__") and args:
                 key = _literal_key(args[0].value)
-            value = args[1].value if method in ("setdefault", "__setitem__", "__setattr__") and len(args) > 1 else None
+            value = args[1].value if method in ("__setitem__", "__setattr__") and len(args) > 1 else None
             op = "update" if method in ("update", "merge_with") else "method"
             return [Change(report_node, _unwrap_namespace(func.value), op, key, value, True, call=call)]
         if method in _ASSIGN_METHODS and isinstance(func.value, cst.Attribute) and func.value.attr.value in _LR_ATTRIBUTES:
             value = args[0].value if args else None
             return [Change(report_node, func.value.value, "keras-assign", func.value.attr.value, value, False,
                            call=call)]
-    qualified = ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
-    if qualified in _QUALIFIED_MUTATORS and args:
-        key = _literal_key(args[1].value) if len(args) > 1 else None
-        value = args[2].value if len(args) > 2 else None
-        return [Change(report_node, args[0].value, "update", key, value, True, call=call)]
     name = qualified or dotted(func) or ""
     if _SET_VALUE.search(name) and len(args) >= 2:
         target = args[0].value
@@ -177,7 +179,16 @@ def update_keys(change: Change) -> list[str]:
 
 
 def root_of(node: cst.BaseExpression) -> cst.BaseExpression:
-    """``cfg`` of ``cfg.optim["lr"]``; ``self.hparams`` of ``self.hparams.lr``."""
+    """``cfg`` of ``cfg.optim["lr"]``; ``self.hparams`` of ``self.hparams.lr``; ``model.config``
+    of ``model.config.use_cache``."""
+    config_root = None
+    probe = node
+    while isinstance(probe, (cst.Subscript, cst.Attribute)):
+        if isinstance(probe, cst.Attribute) and probe.attr.value in ("hparams", "hparams_initial", "config"):
+            config_root = probe
+        probe = probe.value
+    if config_root is not None:
+        return config_root
     while True:
         if isinstance(node, cst.Subscript):
             node = node.value
@@ -333,20 +344,22 @@ def is_optimizer(ctx: "FileContext", node: cst.BaseExpression, depth: int = 0) -
         return isinstance(node.func, cst.Attribute) and node.func.attr.value == "optimizers"
     if isinstance(node, cst.Name):
         binding = ctx.bindings.lookup(node.value)
-        if binding is not None and binding.kind in ("assign", "annassign") and binding.value is not None:
+        if binding is not None and binding.kind in ("assign", "annassign", "walrus") and binding.value is not None:
+            # what it was bound to decides (a detectron2 LazyConfig node named `optimizer` is config)
             value = binding.value
             if isinstance(value, cst.Call):
                 qualified = ctx.qualify(value.func) or ""
                 if qualified.startswith(_OPTIMIZER_MODULES) or qualified in _OPTIMIZER_MODULES:
                     return True
-            if ctx.configs.is_config(value):
                 return False
-            if is_optimizer(ctx, value, depth + 1):
-                return True
-        if binding is not None and binding.kind == "param" and ctx.configs.is_config(node):
-            return False
+            return not ctx.configs.is_config(value) and is_optimizer(ctx, value, depth + 1)
         return bool(_OPTIMIZER_NAME.match(node.value)) and not ctx.configs.is_config(node)
     return False
+
+
+def is_keras_file(ctx: "FileContext") -> bool:
+    return ctx.imports.imports_module("tensorflow") or ctx.imports.imports_module("keras") or \
+        ctx.imports.imports_module("tf_keras")
 
 
 def hyperparameter_keys(change: Change) -> list[str]:
@@ -357,8 +370,8 @@ def hyperparameter_keys(change: Change) -> list[str]:
 
 # --- where a class sits -----------------------------------------------------------------------
 
-_SCHEDULER_BASE = re.compile(r"(LRScheduler|_LRScheduler|LearningRateSchedule|Scheduler|Schedule|LR|ReduceLROnPlateau)$")
-_SCHEDULER_NAME = re.compile(r"(Scheduler|Schedule|LRScheduler)$")
+_SCHEDULER_BASE = re.compile(r"Schedul|LR$|ReduceLROnPlateau")
+_SCHEDULER_NAME = re.compile(r"Schedul")
 _OPTIMIZER_BASE = re.compile(r"(^|\.)(Optimizer|Optimiser|OptimizerV2|Optimizer_)$")
 
 
@@ -395,4 +408,15 @@ def _class_kind(ctx: "FileContext", node: cst.ClassDef, depth: int) -> str | Non
                 return "scheduler"
         if _OPTIMIZER_BASE.search(name) or (name.startswith("torch.optim.") and last[:1].isupper()):
             return "optimizer"
+    return None
+
+
+def training_library(ctx: "FileContext") -> str | None:
+    """The library whose learning-rate scheduling a suggested fix should name."""
+    imports = ctx.imports
+    if imports.imports_module("torch") or imports.imports_module("pytorch_lightning") or imports.imports_module("lightning"):
+        return "torch"
+    for module, name in (("xgboost", "xgboost"), ("lightgbm", "lightgbm"), ("tensorflow", "keras"), ("keras", "keras")):
+        if imports.imports_module(module):
+            return name
     return None

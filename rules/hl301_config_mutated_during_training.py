@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from hyperlint.rule import Invalid, Valid
-from hyperlint.rules._hl3_base import ChangeRule, Pending, change_text, describe_config
+from hyperlint.rules._hl3_base import ChangeRule, Pending, change_text, code_text, describe_config
 from hyperlint.rules._hl3_fixes import classify, complete_formula, config_fix, gather_formula
 from hyperlint.rules._hl3_targets import (
     Change,
@@ -13,6 +13,7 @@ from hyperlint.rules._hl3_targets import (
     is_wandb_config,
     root_of,
     self_attribute,
+    training_library,
 )
 
 
@@ -117,13 +118,15 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return None
         kind, root, description = describe_config(ctx, obj, ancestors)
         text = change_text(ctx, change)
-        formula = gather_formula(ctx, change.value, ancestors) if change.value is not None else None
+        target = code_text(ctx, change.target, 50) if change.target is not None else root
+        formula = gather_formula(ctx, change.value, ancestors, statement=change.node) if change.value is not None else None
         key = change.key
+        library = training_library(ctx)
 
         def build(context: str | None) -> tuple[str, str]:
             schedule = classify(complete_formula(ctx, formula)) if formula is not None else None
             message = f"Configuration changed during training: `{text}` {context}; {description}"
-            return message, config_fix(kind, root, key, schedule)
+            return message, config_fix(kind, root, target, key, schedule, context, library)
 
         return Pending(change.node, ctx.enclosing_statement(), ancestors, build, check=check)
 

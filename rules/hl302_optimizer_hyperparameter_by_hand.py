@@ -17,6 +17,7 @@ from hyperlint.rules._hl3_targets import (
     Change,
     hyperparameter_keys,
     implementation_kind,
+    is_keras_file,
     is_optimizer,
     is_param_group,
 )
@@ -118,7 +119,7 @@ class OptimizerHyperparameterByHand(ChangeRule):
             if not keys:
                 return None
         elif not change.keyed and change.key in ("lr", "learning_rate") and change.op in ("assign", "augassign"):
-            if ctx.configs.is_config(obj) or not is_optimizer(ctx, obj):
+            if ctx.configs.is_config(obj) or not is_optimizer(ctx, obj) or not is_keras_file(ctx):
                 return None
             keras = True
             keys = [change.key]
@@ -136,7 +137,7 @@ class OptimizerHyperparameterByHand(ChangeRule):
         if framework == "keras":
             keras = True
         text = change_text(ctx, change)
-        formula = gather_formula(ctx, change.value, ancestors)
+        formula = gather_formula(ctx, change.value, ancestors, statement=change.node)
         what = "learning rate" if any(k in ("lr", "learning_rate") for k in keys) else f"`{keys[0]}`"
 
         def build(context: str | None) -> tuple[str, str]:

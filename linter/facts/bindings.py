@@ -82,8 +82,14 @@ class Bindings:
             self.bind(name, "unpack" if index is not None and kind == "assign" else kind, statement, value, index)
 
     def _block(self) -> cst.CSTNode | None:
-        for node in reversed(self.node_stack):
+        stack = self.node_stack
+        for i in range(len(stack) - 1, -1, -1):
+            node = stack[i]
             if isinstance(node, _BLOCKS):
+                # a `with` or `try` body always runs: what it binds reaches the code after it
+                # (`with open(p) as f: cfg = yaml.safe_load(f)` then `cfg[...]`)
+                if i > 0 and isinstance(stack[i - 1], (cst.With, cst.Try)):
+                    continue
                 return node
         return None
 

@@ -168,7 +168,8 @@ class TrainingHooks:
         if self._hook_functions is not None:
             return self._hook_functions
         training = self.ctx.training
-        hooks = [node for node in training.function_nodes if self._is_hook_node(node)]
+        owners = {item: cls for cls in self.ctx.local_classes.values() for item in _body(cls)}
+        hooks = [node for node in training.function_nodes if self._is_hook_node(node, owners.get(node))]
         hook_names = {node.name.value for node in hooks}
         reached: dict[str, Hook] = {}
         pending = [(callee, node) for node in hooks for callee in training.function_nodes[node].calls]
@@ -182,16 +183,15 @@ class TrainingHooks:
         self._hook_functions = reached
         return reached
 
-    def _is_hook_node(self, function: cst.FunctionDef) -> bool:
+    def _is_hook_node(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> bool:
         name = function.name.value
         if name in self.callback_functions:
             return True
-        for cls in self.ctx.local_classes.values():
-            if any(item is function for item in _body(cls)):
-                framework = class_framework(cls, self.ctx)
-                if framework is not None:
-                    return _is_hook_name(framework, name)
-                return bool(_BOOSTING_HOOK.match(name))
+        if owner is not None:
+            framework = class_framework(owner, self.ctx)
+            if framework is not None:
+                return _is_hook_name(framework, name)
+            return bool(_BOOSTING_HOOK.match(name))
         for factory in self.callback_factories:
             for frame in self.ctx.training.function_frames.get(factory, []):
                 if function is not frame.node and _contains(frame.node, function):

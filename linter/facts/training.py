@@ -109,6 +109,10 @@ class TrainingFacts:
         self.step_calls: list[tuple[cst.Call, tuple[cst.CSTNode, ...]]] = []
         # each call of a same-file function, with its ancestors (a training call if the callee trains)
         self.local_calls: list[tuple[str, cst.Call, tuple[cst.CSTNode, ...]]] = []
+        # the file's classes (set by the FileContext), to tell methods from module-level functions
+        self.local_classes: dict[str, cst.ClassDef] = {}
+        self._methods_seen = -1
+        self._method_names: set[str] = set()
         self._resolved = False
         self._trains: dict[str, bool] = {}
         self._called_from_training: set[str] = set()
@@ -140,12 +144,40 @@ class TrainingFacts:
             self.step_calls.append((call, tuple(ancestors)))
             return
         name = callee_name(call)
-        if name is not None and name in self.local_functions:
-            self.local_calls.append((name, call, tuple(ancestors)))
-            for frame in self._loops:
-                frame.calls.add(name)
-            if self._functions:
-                self._functions[-1].calls.add(name)
+        if name is not None and name in self.local_functions and self._may_call_local(call, name):
+            self._note_local_call(name, call, ancestors)
+        # a same-file function handed to a call runs from it: strategy.run(train_step, ...),
+        # mp.spawn(main_worker, ...), pool.map(train_fold, folds)
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Name) and value.value in self.local_functions and value.value != name:
+                self._note_local_call(value.value, call, ancestors)
+
+    def _note_local_call(self, name: str, call: cst.Call, ancestors) -> None:
+        self.local_calls.append((name, call, tuple(ancestors)))
+        for frame in self._loops:
+            frame.calls.add(name)
+        if self._functions:
+            self._functions[-1].calls.add(name)
+
+    def _may_call_local(self, call: cst.Call, name: str) -> bool:
+        """``obj.name()`` on some object can only reach a method of a same-file class, not a
+        module-level function that happens to share the name (``callbacks.run(...)`` vs ``def run``)."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return True
+        if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            return True
+        if len(self.local_classes) != self._methods_seen:
+            self._methods_seen = len(self.local_classes)
+            self._method_names = {
+                item.name.value
+                for cls in self.local_classes.values()
+                if isinstance(cls.body, cst.IndentedBlock)
+                for item in cls.body.body
+                if isinstance(item, cst.FunctionDef)
+            }
+        return name in self._method_names
 
     # --- queries (rules, after the traversal) -------------------------------------------------
     def resolve(self) -> None:
