@@ -33,6 +33,13 @@ def load_settings(paths: list[Path], config: Path | None) -> Settings:
 
 
 def effective_codes(settings: Settings, select=(), ignore=(), extend_select=()) -> set[str]:
+    where = f"{settings.source}: " if settings.source else ""
+    for key, values in (("select", settings.select), ("ignore", settings.ignore),
+                        ("extend-select", settings.extend_select),
+                        *((f"per-file-ignores.\"{pattern}\"", codes) for pattern, codes in settings.per_file_ignores)):
+        unknown = validate_selectors(values)
+        if unknown:  # name the file and the key, not only the code
+            raise ConfigError(f"{where}`{key}`: unknown rule selector: {', '.join(unknown)} (see `hyperlint rule --all`)")
     select = tuple(select) or settings.select
     ignore = tuple(settings.ignore) + tuple(ignore)
     extend = tuple(settings.extend_select) + tuple(extend_select)

@@ -206,6 +206,8 @@ def load_file(path: Path) -> Settings:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: not UTF-8 (byte {exc.start + 1} is 0x{exc.object[exc.start]:02x})") from None
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
     if path.name == "pyproject.toml":
@@ -231,7 +233,7 @@ def find_config(start: Path) -> Path | None:
             try:
                 with open(candidate, "rb") as handle:
                     data = tomllib.load(handle)
-            except (tomllib.TOMLDecodeError, OSError):
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
                 return candidate  # let load_file report it
             if "hyperlint" in data.get("tool", {}):
                 return candidate
