@@ -19,6 +19,7 @@ class Report:
     show_fixes: bool = False
     fixed: dict[str, dict[str, int]] = field(default_factory=dict)  # path -> code -> count
     unsafe_fixes: bool = False
+    checked: list[str] = field(default_factory=list)  # every file checked, clean ones too (junit)
 
 
 def source_for(report: Report, finding: Finding, cell: int | None = None) -> SourceText | None:

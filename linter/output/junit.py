@@ -30,7 +30,8 @@ def failure_element(finding: Finding) -> ET.Element:
 
 @register("junit")
 def render_junit(report: Report) -> str:
-    by_path: dict[str, list[Finding]] = {path: [] for path in report.sources}
+    # a clean file's source may not be kept, so the list of checked files comes first
+    by_path: dict[str, list[Finding]] = {path: [] for path in (*report.checked, *report.sources)}
     for finding in report.findings:
         by_path.setdefault(finding.path, []).append(finding)
     failures = sum(1 for found in by_path.values() if found)  # failing test cases, as JUnit counts
