@@ -85,12 +85,12 @@ class Holders:
             return name
         if late is not None:
             return Unavailable(f"`{late}` ({self.what}) is not set yet where the value is used")
+        plural = self.what.endswith("s")
+        verb, pronoun = ("are", "them") if plural else ("is", "it")
         if innermost is not None:
-            return Unavailable(f"{self.what} are not visible in `{innermost.name.value}()`: it neither receives "
-                               f"nor creates them" if self.what.endswith("s") else
-                               f"{self.what} is not visible in `{innermost.name.value}()`: it neither receives "
-                               f"nor creates it")
-        return Unavailable(f"{self.what} {'are' if self.what.endswith('s') else 'is'} not available at module level here")
+            return Unavailable(f"{self.what} {verb} not visible in `{innermost.name.value}()`: it neither receives "
+                               f"nor creates {pronoun}")
+        return Unavailable(f"{self.what} {verb} not available at module level here")
 
     # --- pieces ------------------------------------------------------------------------------
     def _bindings(self, node: cst.CSTNode) -> dict[str, list[Binding]]:

@@ -79,6 +79,14 @@ class HardcodedHyperparameter(Rule):
         "from transformers import TrainingArguments\nargs = TrainingArguments('out', learning_rate=2e-5, lr_scheduler_type='cosine')\n",
         "import torch\ntorch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n",
         Invalid(
+            "import argparse\nimport torch\nparser = argparse.ArgumentParser()\nargs = parser.parse_args()\n"
+            "opt = torch.optim.SGD(params, lr=0.01)\n",
+            fixed="import argparse\nimport torch\nparser = argparse.ArgumentParser()\n"
+            'parser.add_argument("--lr", type=float, default=0.01, help="lr of torch.optim.SGD")\n'
+            "args = parser.parse_args()\nopt = torch.optim.SGD(params, lr=args.lr)\n",
+            unsafe=True,
+        ),
+        Invalid(
             "import mylib\nmylib.train(model, 0.1, epochs=5)\n",
             settings={"hyperparameter-slots": {"mylib.train": {"lr": 1, "epochs": "kw"}}},
         ),

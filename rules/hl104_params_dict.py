@@ -42,8 +42,9 @@ class HardcodedParamsDict(Rule):
     ```
 
     ## Fix safety
-    The suggested fix names the file's configuration, or proposes one. There is no automatic
-    fix. Keys that are run settings (`objective`, `eval_metric`, `nthread`, `seed`, ...) are not
+    The suggested fix names the file's configuration, or proposes one. `hyperlint extract-config`
+    (or `--fix --unsafe-fixes`) moves each value there and reads it back in the dict; that
+    changes the script's interface, so it is an unsafe fix. Keys that are run settings (`objective`, `eval_metric`, `nthread`, `seed`, ...) are not
     reported, and neither is a dict bound to a config-like name (`config`, `cfg`, `hparams`).
     """
 
