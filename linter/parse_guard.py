@@ -171,15 +171,15 @@ def call_with_deep_stack(work: Callable[[], Any], timeout: float | None) -> Any:
             box["error"] = exc
 
     with _deep_lock:  # the recursion limit is per interpreter: one deep check at a time
-        previous_size = threading.stack_size(DEEP_STACK_BYTES)
-        try:
-            thread = threading.Thread(target=target, name="hyperlint-deep-stack", daemon=True)
-            thread.start()
-        finally:
-            threading.stack_size(previous_size)
         previous_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION_LIMIT))
         try:
+            previous_size = threading.stack_size(DEEP_STACK_BYTES)
+            try:
+                thread = threading.Thread(target=target, name="hyperlint-deep-stack", daemon=True)
+                thread.start()
+            finally:
+                threading.stack_size(previous_size)
             thread.join(timeout)
         finally:
             # a thread left running past the budget meets the normal limit again and stops soon
