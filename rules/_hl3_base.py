@@ -68,7 +68,7 @@ class ChangeRule(Rule):
             if pending.check is not None and not pending.check():
                 continue
             context = self.ctx.training_context(pending.ancestors)
-            if pending.during_training and context is None:
+            if pending.during_training and (context is None or setup_of_a_run(self.ctx, pending.ancestors)):
                 continue
             built = pending.build(context)
             if built is None:
@@ -76,6 +76,67 @@ class ChangeRule(Rule):
             done.add(id(pending.node))
             message, suggestion = built
             self.report(pending.node, message, suggestion, statement=pending.statement)
+
+
+# --- a whole training run called from a loop (seeds, folds, a sweep) -----------------------------
+
+_RUN_METHODS = frozenset({"fit", "fit_generator", "train"})
+
+
+def setup_of_a_run(ctx: "FileContext", ancestors) -> bool:
+    """The node is in the setup part of a function that runs a whole training (its own epoch
+    loop, or ``.fit(...)``) and is itself called from a loop (``for seed in seeds: main(seed)``):
+    that function's setup runs before its training, not during some other training."""
+    training = ctx.training
+    if training.in_training_loop(ancestors) is not None or ctx.hooks.hook_for(ancestors) is not None:
+        return False
+    function = ctx.enclosing_function(ancestors)
+    if function is None or not training.called_from_training_loop(function):
+        return False
+    if training.first_training_call_before(ancestors) is not None:
+        return False
+    return runs_whole_training(ctx, function)
+
+
+def runs_whole_training(ctx: "FileContext", function: cst.FunctionDef) -> bool:
+    cache = ctx.cache.setdefault("hl3_runs", {})
+    if function not in cache:
+        cache[function] = _runs_whole_training(ctx, function)
+    return cache[function]
+
+
+def _runs_whole_training(ctx: "FileContext", function: cst.FunctionDef) -> bool:
+    training = ctx.training
+    for node in _own_nodes(function):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _RUN_METHODS:
+            if any(call is node for call, _ in training.step_calls):
+                return True  # model.fit(...), trainer.train()
+        if isinstance(node, (cst.For, cst.While)) and training.loop_trains(node):
+            frame = training.loop_frames.get(node)
+            inner = any(isinstance(n, (cst.For, cst.While)) and n is not node and training.loop_trains(n)
+                        for n in _own_nodes(node))
+            through_calls = frame is not None and any(
+                _has_training_loop(ctx, callee) for callee in frame.calls)
+            if inner or through_calls:
+                return True  # an epoch loop around a batch loop
+    return False
+
+
+def _has_training_loop(ctx: "FileContext", name: str) -> bool:
+    for frame in ctx.training.function_frames.get(name, []):
+        if any(isinstance(n, (cst.For, cst.While)) and ctx.training.loop_trains(n) for n in _own_nodes(frame.node)):
+            return True
+    return False
+
+
+def _own_nodes(root: cst.CSTNode):
+    """Nodes under ``root``, not entering nested functions, classes or lambdas."""
+    pending = list(root.children)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            pending.extend(node.children)
 
 
 def code_text(ctx: "FileContext", node: cst.CSTNode, limit: int = 60) -> str:

@@ -207,3 +207,18 @@ def test_test_files_are_skipped():
     assert hl3(code, path="tests/test_train.py") == []
     assert hl3(code, path="test_train.py") == []
     assert hl3(code) == [("HL301", 8)]
+
+
+def test_star_args_are_not_a_configuration():
+    code = """
+def step(*args, **kwargs):
+    args = list(args)
+    kwargs["lr"] = 0.1
+    return args
+
+for epoch in range(10):
+    loss.backward()
+    optimizer.step()
+    step(1, 2)
+"""
+    assert hl3(code) == []

@@ -302,3 +302,83 @@ model = lgb.LGBMRegressor(**cfg["model"])
 model.fit(x, y, callbacks=callbacks)
 """
     assert hl301(code) == [8]
+
+
+# --- a whole run called from a loop (seeds, folds, a sweep) -------------------------------------
+
+def test_setup_of_a_run_called_per_seed_is_not_during_training():
+    code = ARGS + """
+def train_one_epoch(model, loader):
+    for x, y in loader:
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+def main(args, seed):
+    args.seed = seed
+    args.output_dir = f"runs/{seed}"
+    for epoch in range(args.epochs):
+        train_one_epoch(model, loader)
+        args.last_epoch = epoch
+    args.finished = True
+
+for seed in range(3):
+    main(args, seed)
+"""
+    assert hl301(code) == [14, 15]
+
+
+def test_epoch_function_called_from_the_epoch_loop_is_during_training():
+    code = ARGS + """
+def train(epoch):
+    if epoch in args.schedule:
+        args.lr *= args.gamma
+    for x, y in loader:
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+for epoch in range(args.epochs):
+    train(epoch)
+"""
+    assert hl301(code) == [6]
+
+
+def test_setup_before_fit_in_a_function_called_per_fold():
+    code = """
+import yaml
+
+def run_fold(cfg, fold):
+    cfg["seed"] = fold
+    model.fit(x[fold], y[fold])
+    cfg["best_iteration"] = model.best_iteration_
+
+cfg = yaml.safe_load(open("c.yaml"))
+for fold in range(5):
+    run_fold(cfg, fold)
+"""
+    assert hl301(code) == [7]
+
+
+def test_trainer_subclass_training_step_and_keras_model_train_step():
+    code = """
+import tensorflow as tf
+from transformers import Trainer
+
+class MyTrainer(Trainer):
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        self.args.seen_steps = 1
+        return super().training_step(model, inputs)
+
+    def create_optimizer(self):
+        self.args.learning_rate = self.args.learning_rate * 2
+        return super().create_optimizer()
+
+class Net(tf.keras.Model):
+    def train_step(self, data):
+        self.cfg["steps"] = 1
+        return {}
+
+    def call(self, x):
+        self.cfg["calls"] = 1
+        return x
+"""
+    assert hl301(code) == [7, 16]

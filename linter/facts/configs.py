@@ -268,6 +268,8 @@ class ConfigFacts:
     def _binding_is_config(self, binding, depth: int) -> bool:
         if binding.kind == "param":
             param = binding.statement
+            if getattr(param, "star", "") in ("*", "**"):
+                return False  # def f(*args, **kwargs): positional/keyword leftovers, not a configuration
             function = binding.scope.node if binding.scope is not None else None
             if function in self.hydra_functions:
                 return True

@@ -26,12 +26,14 @@ _LIGHTNING_HOOK = re.compile(
 _KERAS_HOOK = re.compile(r"^(on_epoch_\w+|on_\w*batch_\w+)$")
 _HF_HOOK = re.compile(r"^on_\w+$")
 _BOOSTING_HOOK = re.compile(r"^(after_iteration|before_iteration)$")
+_TRAINER_HOOK = re.compile(r"^(training_step|compute_loss)$")  # a transformers/trl Trainer subclass
+_KERAS_MODEL_HOOK = re.compile(r"^train_step$")  # a keras.Model subclass's custom step
 _CALLBACK_LIST = re.compile(r"callbacks?$", re.I)
 
 
 @dataclass(frozen=True)
 class Hook:
-    framework: str  # lightning | keras | transformers | xgboost | boosting | callback | called
+    framework: str  # lightning | keras | keras-model | transformers | hf-trainer | xgboost | boosting | callback | called
     function: cst.FunctionDef
     via: str | None = None  # for functions called from a hook: the hook's name
 
@@ -42,6 +44,8 @@ class Hook:
         title = {
             "lightning": "Lightning hook",
             "keras": "Keras callback hook",
+            "keras-model": "Keras model's",
+            "hf-trainer": "Trainer subclass's",
             "transformers": "TrainerCallback hook",
             "xgboost": "XGBoost callback hook",
             "boosting": "boosting callback hook",
@@ -66,6 +70,10 @@ def class_framework(node: cst.ClassDef, ctx: "FileContext", depth: int = 0) -> s
         head = name.split(".", 1)[0]
         if last == "TrainerCallback" or (head == "transformers" and last.endswith("Callback")):
             return "transformers"
+        if head in ("transformers", "trl") and last.endswith("Trainer"):
+            return "hf-trainer"
+        if "keras" in name.split(".") and last == "Model":
+            return "keras-model"
         if head in ("pytorch_lightning", "lightning") or last in ("LightningModule", "LightningCallback"):
             return "lightning"
         if "keras" in name.split(".") and ("callbacks" in name.split(".") or last == "Callback"):
@@ -86,6 +94,10 @@ def _is_hook_name(framework: str, name: str) -> bool:
         return bool(_HF_HOOK.match(name))
     if framework == "xgboost":
         return bool(_BOOSTING_HOOK.match(name))
+    if framework == "hf-trainer":
+        return bool(_TRAINER_HOOK.match(name))
+    if framework == "keras-model":
+        return bool(_KERAS_MODEL_HOOK.match(name))
     if framework == "callback":
         return bool(_LIGHTNING_HOOK.match(name) or _KERAS_HOOK.match(name) or _BOOSTING_HOOK.match(name))
     return False
