@@ -125,7 +125,7 @@ WRAPPER = textwrap.dedent(
     original = hyperlint.registry.all_rules()
     hyperlint.registry.all_rules = hyperlint.engine.all_rules = lambda: (*original, _Crashing)
     from hyperlint.cli import main
-    sys.argv = ["hyperlint", "check", "--no-cache", "--jobs", "1", *sys.argv[1:]]
+    sys.argv = ["hyperlint", "check", "--no-cache", *sys.argv[1:]]
     main()
     """
 )
