@@ -116,6 +116,11 @@ class ConfigMutatedDuringTraining(ChangeRule):
                 return configs.self_attribute_is_config(owner, attr)
         elif is_fresh_copy(ctx, obj):
             return None
+        else:
+            depth = built_at(ctx, obj, ancestors)
+            if depth is not None:
+                def check(depth=depth) -> bool:
+                    return not built_during_training(ctx, ancestors, depth)
         kind, root, description = describe_config(ctx, obj, ancestors)
         text = change_text(ctx, change)
         target = code_text(ctx, change.target, 50) if change.target is not None else root
@@ -138,4 +143,38 @@ def _optax_state(ctx, obj: cst.BaseExpression) -> bool:
         if isinstance(node, cst.Attribute) and node.attr.value in ("hyperparams", "opt_state"):
             return True
         node = node.value
+    return False
+
+
+def built_at(ctx, obj: cst.BaseExpression, ancestors) -> int | None:
+    """Where (the index in ``ancestors`` of the block) the object was built by a call or a dict
+    display bound to its name, if it was built in a block enclosing the change."""
+    root = root_of(obj)
+    if not isinstance(root, cst.Name):
+        return None
+    binding = ctx.bindings.lookup(root.value)
+    if binding is None or binding.kind not in ("assign", "annassign", "walrus") or binding.block is None:
+        return None
+    value = binding.value
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "vars":
+        return None  # vars(args) is args' own namespace
+    if not isinstance(value, (cst.Call, cst.Dict, cst.DictComp)):
+        return None  # an alias of another configuration (`c = cfg.optim`)
+    for index in range(len(ancestors) - 1, -1, -1):
+        if ancestors[index] is binding.block:
+            return index
+    return None
+
+
+def built_during_training(ctx, ancestors, depth: int) -> bool:
+    """The object was built inside the training loop (or the hook / called function) the change
+    runs in: a fresh object each time, not the run's configuration."""
+    loop = ctx.training.in_training_loop(ancestors)
+    if loop is not None:
+        return ancestors.index(loop) < depth
+    function = ctx.enclosing_function(ancestors)
+    if function is None:
+        return False
+    if ctx.training.called_from_training_loop(function) or ctx.hooks.hook_for(ancestors) is not None:
+        return ancestors.index(function) < depth
     return False

@@ -222,3 +222,28 @@ for epoch in range(10):
     step(1, 2)
 """
     assert hl3(code) == []
+
+
+def test_configuration_built_during_training_is_a_fresh_object():
+    code = """
+import copy
+import yaml
+from omegaconf import OmegaConf
+
+cfg = yaml.safe_load(open("c.yaml"))
+alias = cfg["eval"]
+
+def evaluate_with(cfg):
+    eval_cfg = OmegaConf.create({"batch_size": 1})
+    eval_cfg.batch_size = 2
+    cfg["last_eval"] = 1
+
+for epoch in range(10):
+    loss.backward()
+    optimizer.step()
+    run_config = copy.deepcopy(cfg)
+    run_config["epoch"] = epoch
+    alias["batch_size"] = 1
+    evaluate_with(cfg)
+"""
+    assert hl3(code) == [("HL301", 12), ("HL301", 19)]

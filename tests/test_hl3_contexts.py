@@ -382,3 +382,20 @@ class Net(tf.keras.Model):
         return x
 """
     assert hl301(code) == [7, 16]
+
+
+def test_fitting_a_preprocessor_is_not_training():
+    code = """
+import yaml
+from sklearn.preprocessing import StandardScaler
+
+cfg = yaml.safe_load(open("c.yaml"))
+scaler = StandardScaler()
+scaler.fit(x_train)
+label_encoder.fit(y_train)
+enc = OneHotEncoder().fit(cats)
+cfg["input_dim"] = x_train.shape[1]
+autoencoder.fit(x_train, x_train)
+cfg["trained"] = True
+"""
+    assert hl301(code) == [12]

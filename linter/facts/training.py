@@ -68,6 +68,8 @@ def is_training_step(call: cst.Call, imports: ImportTable, local_functions: set[
         if method in _STEP_METHODS:
             if method == "minimize" and not _OPTIMIZER_RECEIVER.search(last):
                 return False
+            if method in ("fit", "partial_fit") and _fits_a_preprocessor(func.value, last):
+                return False  # scaler.fit(X), LabelEncoder().fit(y): preprocessing, not training
             return True
         if method == "step":
             # optimizer.step() / scaler.step(optimizer); not env.step(action) or scheduler.step()
@@ -87,6 +89,20 @@ def is_training_step(call: cst.Call, imports: ImportTable, local_functions: set[
             return False  # decided by the call graph
         return bool(_TRAIN_FUNCTION.match(name)) and bool(call.args)
     return False
+
+
+_PREPROCESSOR_NAME = re.compile(
+    r"^(\w+_)?(scaler|encoder|label_encoder|imputer|vectorizer|vectoriser|tokenizer|normalizer|normaliser|binarizer|"
+    r"discretizer|selector|pca|svd|tfidf|preprocessor|featurizer|le|ohe|enc)s?$", re.I)
+_PREPROCESSOR_CLASS = re.compile(
+    r"(Scaler|Encoder|Imputer|Vectorizer|Normalizer|Binarizer|Discretizer|PCA|SVD|Features|Selector|SelectKBest|"
+    r"ColumnTransformer|FunctionTransformer|QuantileTransformer|PowerTransformer)$")
+
+
+def _fits_a_preprocessor(receiver: cst.BaseExpression, last: str) -> bool:
+    if isinstance(receiver, cst.Call):  # StandardScaler().fit(X)
+        return bool(_PREPROCESSOR_CLASS.search((dotted(receiver.func) or "").rsplit(".", 1)[-1]))
+    return bool(_PREPROCESSOR_NAME.match(last))
 
 
 @dataclass
