@@ -44,7 +44,9 @@ _TREE_MAP = frozenset({"jax.tree_map", "jax.tree_util.tree_map", "jax.tree.map",
                        "jax.tree_util.tree_multimap"})
 _TF_ASSIGN = frozenset({"assign", "assign_add", "assign_sub"})
 _TF_SET_VALUE = frozenset({"tensorflow.keras.backend.set_value", "keras.backend.set_value",
-                           "tensorflow.compat.v1.assign", "tensorflow.python.keras.backend.set_value"})
+                           "tensorflow.python.keras.backend.set_value", "tensorflow.assign", "tensorflow.assign_add",
+                           "tensorflow.assign_sub", "tensorflow.compat.v1.assign", "tensorflow.compat.v1.assign_add",
+                           "tensorflow.compat.v1.assign_sub"})
 # fitted attributes that are bookkeeping, not learned values
 _SKLEARN_METADATA = frozenset({
     "classes_", "n_features_in_", "feature_names_in_", "n_iter_", "n_outputs_", "n_classes_", "n_features_",
@@ -122,7 +124,8 @@ class Analysis:
         facts.observe_call(node)
         func = node.func
         qualified = self.ctx.imports.qualify_or_dotted(func) or "" if isinstance(func, (cst.Name, cst.Attribute)) else ""
-        if isinstance(func, cst.Attribute) and not qualified.startswith("torch._foreach_"):
+        if isinstance(func, cst.Attribute) and not qualified.startswith("torch._foreach_") \
+                and qualified not in _TF_SET_VALUE:
             method = func.attr.value
             receiver = func.value
             if method == "register_parameter":
@@ -148,10 +151,13 @@ class Analysis:
         elif qualified in _TF_SET_VALUE and len(node.args) >= 2:
             target = node.args[0].value
             value = facts.resolve(target)
-            if isinstance(value, Learned) and value.framework == "tf":
-                feature = self.classify(node.args[1].value, target)
-                self._add("tf_assign", target, value, feature, methods=("set_value",), call=node,
-                          new_value=node.args[1].value)
+            if isinstance(value, Learned) and value.framework in ("tf", "torch"):  # ``bias`` reads as torch
+                name = qualified.rsplit(".", 1)[-1]
+                feature = self.classify(node.args[1].value, target) if name in ("assign", "set_value") else (
+                    self.classify_arguments(node, target) if self._mentions_gradient(node) else "own")
+                extra = {"variable": self.facts.variable_key(dotted(target))} if dotted(target) else {}
+                self._add("tf_assign", target, value, feature, methods=(name,), call=node,
+                          new_value=node.args[1].value, extra=extra)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.order += 1

@@ -351,3 +351,19 @@ def test_noqa_suppresses_an_hl2_finding():
             p.data.clamp_(-0.01, 0.01)  # noqa: HL201
     """
     assert found(code) == []
+
+
+def test_tf1_graph_assign_of_a_gradient_step():
+    code = """
+    import tensorflow as tf
+    W = tf.Variable(tf.zeros([784, 10]))
+    b = tf.Variable(tf.zeros([10]))
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=tf.matmul(x, W) + b))
+    gW, gb = tf.gradients(loss, [W, b])
+    update_W = tf.assign(W, W - 0.5 * gW)
+    update_b = tf.assign_sub(b, 0.5 * gb)
+    step = tf.Variable(0, trainable=False)
+    inc = tf.assign_add(step, 1)
+    """
+    assert found(code) == [("HL205", 7), ("HL205", 8)]
+    assert "apply_gradients" in lint(code, ["HL205"])[0].fix.message

@@ -113,7 +113,8 @@ _SAME_STORAGE = frozenset({"detach", "requires_grad_", "view", "view_as", "t", "
 _ITERABLE_WRAPPERS = frozenset({"list", "tuple", "sorted", "reversed", "iter", "set", "builtins.list"})
 _NOT_MODULE_RECEIVER = re.compile(r"(^|_)(opt|optim|optimizer|optimiser|sched|scheduler|scaler|lr_scheduler)s?($|_)|"
                                   r"optimizer|scheduler", re.I)
-_GRADIENT_CALLS = frozenset({"torch.autograd.grad", "jax.grad", "jax.value_and_grad", "jax.jacrev", "jax.jacfwd"})
+_GRADIENT_CALLS = frozenset({"torch.autograd.grad", "jax.grad", "jax.value_and_grad", "jax.jacrev", "jax.jacfwd",
+                             "tensorflow.gradients", "tensorflow.compat.v1.gradients"})
 _TREE_MAP = frozenset({"jax.tree_map", "jax.tree_util.tree_map", "jax.tree.map", "jax.tree_multimap",
                        "jax.tree_util.tree_multimap", "optax.tree_map", "tree_util.tree_map"})
 _FLAX_UNFREEZE = frozenset({"flax.core.unfreeze", "flax.core.freeze", "flax.core.frozen_dict.unfreeze",
