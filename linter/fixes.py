@@ -41,7 +41,9 @@ def apply_edits(text: str, findings: list[Finding]) -> tuple[str, list[Finding]]
             continue
         taken.update(dict.fromkeys(edits))
         accepted.append(finding)
-    edits: list[TextEdit] = sorted(taken, key=lambda e: (e.start, e.end), reverse=True)
+    # applied back to front; insertions at one point keep their given order (the later one goes in first)
+    order = {edit: i for i, edit in enumerate(taken)}
+    edits: list[TextEdit] = sorted(taken, key=lambda e: (e.start, e.end, order[e]), reverse=True)
     for edit in edits:
         text = text[: edit.start] + edit.content + text[edit.end :]
     return text, accepted

@@ -132,3 +132,8 @@ def test_a_file_that_cannot_be_written_is_reported_and_the_run_goes_on(tmp_path,
     assert outcomes[0].error and "cannot write the fixed file (Permission denied)" in outcomes[0].error
     assert any(f.code == "HL001" and "not written" in f.message for f in outcomes[0].findings)
     assert not outcomes[1].error
+
+
+def test_insertions_at_one_point_keep_their_order():
+    one = finding("HL905", TextEdit(0, 0, "A"), TextEdit(0, 0, "B"), TextEdit(1, 1, "C"))
+    assert apply_edits("xy", [one])[0] == "ABxCy"
