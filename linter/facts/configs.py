@@ -16,7 +16,8 @@ CONFIG_CLASS_NAME = re.compile(
     r"Hyperparameters|Settings|Options|Opts|Flags)$"
 )
 CONFIG_VARIABLE_NAME = re.compile(
-    r"^(args|arguments|cfg|cfgs|conf|config|configs|configuration|hparams|hyperparams|hyper_params|hps|hp|"
+    r"^(args|arguments|cfg|cfgs|conf|config|configs|configuration|hparams|hyperparams|hyper_params|hyperparameters|"
+    r"hyper_parameters|hps|hp|"
     r"opt|opts|options|flags|settings|params_config|train_args|training_args|train_cfg|train_config|"
     r"model_args|data_args|model_cfg|model_config|run_config|exp_config|experiment_config|wandb_config|"
     r"\w+_config|\w+_cfg|\w+_conf|config_\w+|cfg_\w+|hparams_\w+|\w+_hparams|\w+_args)$",
