@@ -32,7 +32,8 @@ _COPY_METHODS = frozenset({"copy_", "set_"})
 _CLIP_METHODS = frozenset({"clamp_", "clip_", "clamp_min_", "clamp_max_"})
 _CONVERSIONS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "type", "contiguous", "detach",
                           "clone", "view_as", "reshape_as", "type_as", "numpy", "copy", "astype", "squeeze",
-                          "unsqueeze", "reshape", "view", "T", "t", "data"})
+                          "unsqueeze", "reshape", "view", "T", "t", "data", "pin_memory", "to_dense", "to_sparse",
+                          "coalesce", "bool", "int", "long", "byte", "share_memory_", "requires_grad_"})
 _RESTRUCTURE = frozenset({"tensor_split", "split", "chunk", "narrow", "index_select", "reshape", "view", "permute",
                           "transpose", "flatten", "unflatten", "contiguous", "t"})
 _LOADERS = re.compile(r"(^|\.)(load|load_state_dict|from_numpy|as_tensor|tensor|asarray|array|deepcopy|copy|"
