@@ -100,7 +100,9 @@ def _hl201(analysis: Analysis, write: Write, value: Learned, training: str | Non
         call_text = analysis.ctx.module.code_for_node(init_edit.replacement) if not isinstance(
             init_edit.replacement, str) else init_edit.replacement
         suggestion = f"Initialise with `{call_text}` (`torch.nn.init` runs under `no_grad` and needs no `.data`)."
-        return Decision("HL201", write, message, suggestion, (init_edit,))
+        # while training, autograd may hold the tensor for backward: `nn.init` bumps its version
+        # counter (an error there) where `.data` did not, so the rewrite is only safe at setup
+        return Decision("HL201", write, message, suggestion, (init_edit,), unsafe=training is not None)
     suggestion = _torch_suggestion(analysis, write, value, target)
     edits = _no_data_fix(analysis, write)
     if edits:

@@ -43,11 +43,14 @@ class ParameterWriteThroughData(ParameterRule):
     ## Fix safety
     `X.data.normal_(...)`, `.uniform_(...)`, `.zero_()` and `.fill_(v)` as a statement become
     `nn.init.normal_(X, ...)`, `nn.init.uniform_`, `nn.init.zeros_`, `nn.init.constant_` (spelled
-    with the file's own import of `torch.nn` / `torch`): `torch.nn.init` writes under
-    `torch.no_grad()`, so the values are the same; this fix is safe. Other writes are rewritten
-    without `.data` under `torch.no_grad()`; that is unsafe: autograd now sees the in-place
-    write, which can raise "modified by an inplace operation" where `.data` silently corrupted
-    gradients, and `p.data = v` becomes `p.copy_(v)`, which needs `v` to have `p`'s shape.
+    with the file's own import of `torch.nn` / `torch`): `torch.nn.init` writes the same values
+    under `torch.no_grad()`. Outside training code this fix is safe; inside it, it is unsafe,
+    because `torch.nn.init` bumps the tensor's version counter, so a tensor autograd saved for
+    backward now raises "modified by an inplace operation" where `.data` did not. Where it is
+    mechanical, any other write is rewritten without `.data` under `torch.no_grad()` (added
+    unless the code is already under it); that is unsafe for the same reason, and `p.data = v`
+    becomes `p.copy_(v)`, which needs `v` to have `p`'s shape (offered only when `v` is computed
+    from `p`).
     """
 
     code = "HL201"

@@ -48,6 +48,22 @@ def test_data_initialisation_becomes_torch_nn_init(tmp_path, header, before, aft
     assert fixed(tmp_path, source) == f"{header}\nmodel = build()\n{after}\n"
 
 
+def test_init_fix_inside_training_needs_unsafe_fixes(tmp_path):
+    before = """
+    import torch.nn as nn
+    for epoch in range(epochs):
+        for x, y in loader:
+            loss(x, y).backward()
+            optimizer.step()
+        if epoch % reset_every == 0:
+            model.head.bias.data.zero_()
+    """
+    source = textwrap.dedent(before).lstrip("\n")
+    assert fixed(tmp_path, before) == source
+    assert fixed(tmp_path, before, "--unsafe-fixes") == source.replace(
+        "model.head.bias.data.zero_()", "nn.init.zeros_(model.head.bias)")
+
+
 def test_no_init_fix_without_an_import_to_spell_it(tmp_path):
     source = "model = build()\nmodel.weight.data.normal_(0, 0.01)\n"
     assert fixed(tmp_path, source) == source
