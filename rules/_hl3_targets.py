@@ -76,7 +76,8 @@ def _target_change(node: cst.CSTNode, target: cst.BaseExpression, op: str, value
     if isinstance(target, cst.Attribute):
         return Change(node, target.value, op, target.attr.value, value, False, operator, target=target)
     if isinstance(target, cst.Subscript):
-        return Change(node, target.value, op, _subscript_key(target), value, True, operator, target=target)
+        return Change(node, _unwrap_namespace(target.value), op, _subscript_key(target), value, True, operator,
+                      target=target)
     return None
 
 
@@ -395,7 +396,8 @@ def _class_kind(ctx: "FileContext", node: cst.ClassDef, depth: int) -> str | Non
     if depth > 5:
         return None
     for base in node.bases:
-        name = ctx.qualify(base.value) or dotted(base.value) or ""
+        expr = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+        name = ctx.qualify(expr) or dotted(expr) or ""
         local = ctx.local_classes.get(name)
         if local is not None and local is not node:
             found = _class_kind(ctx, local, depth + 1)

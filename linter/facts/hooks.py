@@ -59,7 +59,8 @@ def class_framework(node: cst.ClassDef, ctx: "FileContext", depth: int = 0) -> s
     if depth > 5:
         return None
     for base in node.bases:
-        name = ctx.qualify(base.value) or dotted(base.value) or ""
+        expr = base.value.value if isinstance(base.value, cst.Subscript) else base.value  # Callback[T]
+        name = ctx.qualify(expr) or dotted(expr) or ""
         last = name.rsplit(".", 1)[-1]
         local = ctx.local_classes.get(name)
         if local is not None and local is not node:
