@@ -144,14 +144,14 @@ class Analysis:
                     self.loads.append(_Load(dotted(receiver), facts.lookup(argument.value), argument.value, self.order))
             return
         if qualified.startswith("torch._foreach_") and qualified.endswith("_") and node.args:
-            value = facts.resolve(node.args[0].value)
+            value = self._resolve_here(node.args[0].value)
             if isinstance(value, (Many, Deferred)):
                 feature = "gradient" if self._mentions_gradient(node) else "own"
                 self._add("foreach", node.args[0].value, facts.element(value) if isinstance(value, Many) else value,
                           feature, methods=(qualified.rsplit(".", 1)[-1],), call=node)
         elif qualified in _TF_SET_VALUE and len(node.args) >= 2:
             target = node.args[0].value
-            value = facts.resolve(target)
+            value = self._resolve_here(target)
             if isinstance(value, Learned) and value.framework in ("tf", "torch"):  # ``bias`` reads as torch
                 name = qualified.rsplit(".", 1)[-1]
                 feature = self.classify(node.args[1].value, target) if name in ("assign", "set_value") else (
@@ -180,7 +180,7 @@ class Analysis:
 
     # --- write detection ----------------------------------------------------------------------
     def _inplace(self, call: cst.Call, receiver: cst.BaseExpression, method: str) -> None:
-        value = self.facts.resolve(receiver)
+        value = self._resolve_here(receiver)
         if not isinstance(value, (Learned, Deferred)):
             return
         base, through_data, subscripted = _strip(receiver)
@@ -197,7 +197,7 @@ class Analysis:
 
     def _tf_assign(self, call: cst.Call, receiver: cst.BaseExpression, method: str) -> None:
         base, _, subscripted = _strip(receiver)
-        value = self.facts.resolve(base)
+        value = self._resolve_here(base)
         if not isinstance(value, (Learned, Deferred)):
             return
         argument = call.args[0].value if call.args else None
@@ -226,7 +226,7 @@ class Analysis:
             attr = target.attr.value
             if attr == "data":
                 base = target.value
-                value = facts.resolve(base)
+                value = self._resolve_here(base)
                 if value is not None and not isinstance(value, (Gradient, Many, Pack, Mapping)):
                     self._add("data", base, value, feature_of(base), through_data=True, new_value=new_value,
                               methods=("aug" if augmented else "assign",))
@@ -235,7 +235,7 @@ class Analysis:
                 self._sklearn(target, new_value, augmented, subscripted=False)
                 return
             if augmented:
-                value = facts.resolve(target)
+                value = self._resolve_here(target)
                 if isinstance(value, (Learned, Deferred)) and getattr(value, "framework", "torch") == "torch":
                     self._add("augassign", target, value, feature_of(target), new_value=new_value, methods=("aug",))
             return
@@ -245,7 +245,7 @@ class Analysis:
                 inner = inner.value
             if isinstance(inner, cst.Attribute) and inner.attr.value == "data":
                 base = inner.value
-                value = facts.resolve(base)
+                value = self._resolve_here(base)
                 if value is not None and not isinstance(value, (Gradient, Many, Pack, Mapping)):
                     self._add("data", base, value, feature_of(target), through_data=True, new_value=new_value,
                               subscripted=True, methods=("item",))
@@ -253,7 +253,7 @@ class Analysis:
             if isinstance(inner, cst.Attribute) and _fitted_attribute(inner.attr.value):
                 self._sklearn(inner, new_value, augmented, subscripted=True)
                 return
-            container = facts.resolve(inner)
+            container = self._resolve_here(inner)
             if isinstance(container, Mapping):
                 if isinstance(inner, cst.Name) and target.value is inner:
                     feature = "own" if augmented else self.classify(new_value, target)
@@ -269,7 +269,7 @@ class Analysis:
                               methods=("aug" if augmented else "item",))
             return
         if isinstance(target, cst.Name) and augmented:
-            value = facts.resolve(target)
+            value = self._resolve_here(target)
             if isinstance(value, (Learned, Deferred)) and getattr(value, "framework", "torch") == "torch":
                 self._add("augassign", target, value, feature_of(target), new_value=new_value, methods=("aug",))
 
@@ -277,7 +277,7 @@ class Analysis:
         receiver = target.value
         if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
             return  # an estimator setting its own fitted attributes: its implementation
-        value = self.facts.resolve(receiver)
+        value = self._resolve_here(receiver)
         attr = target.attr.value
         if attr not in _SKLEARN_LEARNED:
             return
@@ -389,6 +389,15 @@ class Analysis:
                     name = iterator.func.value.value
                     return self.facts.lookup(name), name
         return None
+
+    def _resolve_here(self, expr: cst.BaseExpression) -> Value:
+        """Resolve at the current node, seeing the variables of enclosing comprehensions
+        (``[p.data.clamp_(-c, c) for p in critic.parameters()]``)."""
+        env = None
+        for node in self.ctx.stack:
+            if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+                env = self.facts._comprehension_env(node.for_in, env, 0, frozenset())
+        return self.facts.resolve(expr, env)
 
     # --- what a written value is --------------------------------------------------------------
     def classify(self, expr: cst.BaseExpression | None, target: cst.BaseExpression, depth: int = 0) -> str:

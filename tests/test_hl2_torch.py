@@ -599,3 +599,13 @@ def test_adversarial_image_held_in_an_nn_parameter_is_an_input():
                 y_k -= y_k.grad * self.lr
     """
     assert found(code) == []
+
+
+def test_clipping_written_as_a_list_comprehension():
+    code = """
+    for x in loader:
+        critic_loss(x).backward()
+        opt_d.step()
+        _ = [p.data.clamp_(-0.01, 0.01) for p in netD.parameters()]
+    """
+    assert found(code) == [("HL201", 5)]
