@@ -1,6 +1,8 @@
 """HL301: a configuration object is changed while training runs."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from hyperlint.rule import Invalid, Valid
@@ -102,7 +104,7 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return None
         if is_param_group(ctx, obj, ancestors) or is_wandb_config(ctx, obj):
             return None  # HL302 / HL303
-        if _optax_state(ctx, obj):
+        if _optax_state(ctx, obj) or _config_of_something_else(root_of(obj)):
             return None
         check = None
         if not ctx.configs.is_config(obj):
@@ -134,6 +136,22 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return message, config_fix(kind, root, target, key, schedule, context, library)
 
         return Pending(change.node, ctx.enclosing_statement(), ancestors, build, check=check)
+
+
+_MODEL_LIKE = re.compile(r"(^|_)(model|net|network|module|pipeline|pipe|trainer|learner|encoder|decoder|backbone|"
+                         r"transformer|policy|agent|lm)s?$|^self$", re.I)
+
+
+def _config_of_something_else(root: cst.BaseExpression) -> bool:
+    """``env.config[...]`` / ``dataset.config``: the `.config` of an object that is not a model,
+    a trainer or ``self`` (a gym environment's settings, say) is not the run's configuration."""
+    if not isinstance(root, cst.Attribute) or root.attr.value != "config":
+        return False
+    owner = root.value
+    name = owner.attr.value if isinstance(owner, cst.Attribute) else owner.value if isinstance(owner, cst.Name) else ""
+    if isinstance(owner, cst.Call):  # get_model().config / accelerator.unwrap_model(model).config
+        return False
+    return not _MODEL_LIKE.search(name)
 
 
 def _optax_state(ctx, obj: cst.BaseExpression) -> bool:

@@ -247,3 +247,20 @@ for epoch in range(10):
     evaluate_with(cfg)
 """
     assert hl3(code) == [("HL301", 12), ("HL301", 19)]
+
+
+def test_config_attribute_of_an_environment_is_not_the_run_configuration():
+    code = """
+import gymnasium as gym
+from transformers import AutoModel
+
+env = gym.make("highway-v0")
+model = AutoModel.from_pretrained("bert")
+for episode in range(100):
+    loss.backward()
+    optimizer.step()
+    env.config["vehicles_count"] += 1
+    model.config.use_cache = True
+    self.model.config.output_hidden_states = True
+"""
+    assert hl3(code) == [("HL301", 11), ("HL301", 12)]
