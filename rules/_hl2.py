@@ -321,6 +321,11 @@ class Analysis:
             more["state_dict_root"], more["state_dict_name"] = root
         if kind == "data":
             more.setdefault("extra", {}).update(self._fix_names())
+        new_value = more.get("new_value")
+        if isinstance(new_value, cst.Name):  # what the written name holds, for the suggestion
+            binding = self.facts.lookup(new_value.value)
+            if binding is not None and binding.value is not None:
+                more.setdefault("extra", {})["value_text"] = self.text(binding.value)
         self.writes.append(Write(kind, small or target, statement, tuple(self.ctx.stack), target, value, feature,
                                  order=self.order, **more))
 

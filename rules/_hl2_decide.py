@@ -254,7 +254,7 @@ def _category(analysis: Analysis, write: Write) -> str:
         return "step"
     methods = set(write.methods)
     first = write.methods[0] if write.methods else ""
-    statement = analysis.text(write.node)
+    statement = analysis.text(write.node) + " " + write.extra.get("value_text", "")
     if methods & _CLIP_METHODS or re.search(r"\b(clamp|clip|clip_by_value)\(", statement):
         return "clip"
     if "renorm_" in methods or re.search(r"\b(norms?|clip_by_norm|normalize|max_norm|renorm)\b", statement):

@@ -367,3 +367,19 @@ def test_tf1_graph_assign_of_a_gradient_step():
     """
     assert found(code) == [("HL205", 7), ("HL205", 8)]
     assert "apply_gradients" in lint(code, ["HL205"])[0].fix.message
+
+
+def test_keras_wgan_clipping_through_get_and_set_weights():
+    code = """
+    import numpy as np
+    from tensorflow import keras
+    for epoch in range(epochs):
+        for batch in data:
+            d_loss = critic.train_on_batch(batch, labels)
+            for layer in critic.layers:
+                weights = layer.get_weights()
+                weights = [np.clip(w, -clip, clip) for w in weights]
+                layer.set_weights(weights)
+    """
+    assert found(code) == [("HL205", 10)]
+    assert "constraint" in lint(code, ["HL205"])[0].fix.message
