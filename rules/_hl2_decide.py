@@ -29,10 +29,11 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
                         raw_variable=True, data_shaped=direct)
     if not isinstance(value, Learned):
         return None
-    if value.framework == "torch" and value.data_shaped:
-        # a tensor made from data (or a function's own argument) is a weight only if no model is applied to it
+    if value.framework == "torch" and value.raw_variable:
+        # a bare tensor is a weight only if no model is applied to it: a tensor made from data (or a
+        # function's own argument) when it is part of a model's input, any other when it is the input
         name = _base_name(write.target)
-        if name and "." not in name and facts.fed_to_a_model(name, write.ancestors):
+        if name and "." not in name and facts.fed_to_a_model(name, write.ancestors, directly=not value.data_shaped):
             return None
     code = _code(write, value)
     if code is None or code in ("HL201", "HL202") and _other_framework(analysis):

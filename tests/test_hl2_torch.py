@@ -609,3 +609,16 @@ def test_clipping_written_as_a_list_comprehension():
         _ = [p.data.clamp_(-0.01, 0.01) for p in netD.parameters()]
     """
     assert found(code) == [("HL201", 5)]
+
+
+def test_feature_visualisation_image_is_an_input():
+    code = """
+    import torch
+    img = torch.rand(1, 3, 224, 224, requires_grad=True)
+    for step in range(steps):
+        act = model(img)[0, unit]
+        act.backward()
+        img.data += lr * img.grad.data / img.grad.data.abs().mean()
+        img.grad.zero_()
+    """
+    assert found(code) == []

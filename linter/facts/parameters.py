@@ -804,7 +804,7 @@ class ParameterFacts:
                 return False
         return False
 
-    def fed_to_a_model(self, name: str, ancestors: tuple[cst.CSTNode, ...]) -> bool:
+    def fed_to_a_model(self, name: str, ancestors: tuple[cst.CSTNode, ...], directly: bool = False) -> bool:
         """``name`` is (part of) the input of a model call in the same function — ``model(x)``,
         ``self.net(x + delta)`` — so a tensor stepped along its gradient is an input being
         optimised (adversarial examples, Langevin sampling, style transfer), not a weight."""
@@ -820,7 +820,13 @@ class ParameterFacts:
             elif not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                       and func.value.value == "self"):
                 continue
-            if any(isinstance(n, cst.Name) and n.value == name for n in _walk(node.args[0].value)):
+            argument = node.args[0].value
+            while directly and isinstance(argument, cst.Call) and isinstance(argument.func, cst.Attribute):
+                argument = argument.func.value  # model(img.clamp(0, 1)), model(img.to(device))
+            if directly:
+                if isinstance(argument, cst.Name) and argument.value == name:
+                    return True
+            elif any(isinstance(n, cst.Name) and n.value == name for n in _walk(argument)):
                 return True
         return False
 
