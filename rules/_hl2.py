@@ -166,7 +166,8 @@ class Analysis:
         for target in node.targets:
             for element in _flatten(target.target):
                 self._assignment_target(element, node.value, augmented=False)
-        self._flax_update(node.value)
+        targets = [t.target for t in node.targets]
+        self._flax_update(node.value, targets)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.facts.observe_assign(node)
@@ -176,7 +177,7 @@ class Analysis:
         self._assignment_target(node.target, node.value, augmented=True)
 
     def visit_Return(self, node: cst.Return) -> None:
-        self._flax_update(node.value)
+        self._flax_update(node.value, None)
 
     # --- write detection ----------------------------------------------------------------------
     def _inplace(self, call: cst.Call, receiver: cst.BaseExpression, method: str) -> None:
@@ -291,8 +292,10 @@ class Analysis:
         self._add("sklearn", target, learned, feature, new_value=new_value, subscripted=subscripted,
                   attribute=attr, methods=("aug" if augmented else "item" if subscripted else "assign",))
 
-    def _flax_update(self, value: cst.BaseExpression | None) -> None:
-        """``params = jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)``."""
+    def _flax_update(self, value: cst.BaseExpression | None, targets: list | None) -> None:
+        """``params = jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)``, or the same
+        returned. Written to another name (SAM's perturbed point, MAML's adapted copy) it is a
+        temporary, not the model's update; returned, it must step against the gradient."""
         if not isinstance(value, cst.Call):
             return
         qualified = self.ctx.imports.qualify_or_dotted(value.func) or ""
@@ -308,6 +311,13 @@ class Analysis:
         if params is None or not any(isinstance(t, (Gradient, Many)) and _gradient_like(t) for t in trees):
             return
         learned = next(t for t in trees if isinstance(t, Learned))
+        if targets is not None:
+            written = {dotted(t) for t in targets}
+            if dotted(params) not in written and not (dotted(params) or "").endswith(".params"):
+                return
+        elif not any(isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Subtract)
+                     for n in _walk(function.body)):
+            return
         self._add("flax_update", params, learned, "gradient", call=value)
 
     def _add(self, kind: str, target: cst.BaseExpression, value: Value, feature: str,

@@ -383,3 +383,19 @@ def test_keras_wgan_clipping_through_get_and_set_weights():
     """
     assert found(code) == [("HL205", 10)]
     assert "constraint" in lint(code, ["HL205"])[0].fix.message
+
+
+def test_sam_perturbation_and_maml_adaptation_are_temporaries():
+    code = """
+    import jax
+    def gsam_gradient(loss_fn, params, x, y, rho):
+        l_clean, g_clean = jax.value_and_grad(loss_fn)(params, x, y)
+        param_sam = jax.tree_map(lambda a, b: a + rho * b, params, g_clean)
+        _, g_robust = jax.value_and_grad(loss_fn)(param_sam, x, y)
+        return g_robust
+    def maml_inner(params, batch, alpha):
+        grads = jax.grad(loss_fn)(params, batch)
+        adapted = jax.tree_util.tree_map(lambda p, g: p - alpha * g, params, grads)
+        return loss_fn(adapted, batch)
+    """
+    assert found(code) == []
