@@ -3,10 +3,16 @@
 The parser is native code: on some buffers (thousands of nested brackets) it can crash the
 process it runs in, and a pathological buffer could take very long. Linting in a child keeps the
 server alive through both; the child is restarted on the next request.
+
+A lint that has become useless (the buffer changed again) can be interrupted: the server names
+the request in a shared value and sends SIGINT; the child stops that request at its next Python
+bytecode and stays up, caches warm, for the next one.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing
+import os
 import signal
 import threading
 from pathlib import Path
@@ -23,20 +29,43 @@ class WorkerFailed(Exception):
     """The child died or was stopped while handling a request."""
 
 
-def _serve(connection) -> None:
+class WorkerInterrupted(Exception):
+    """The request was interrupted on the server's demand (its answer was no longer wanted)."""
+
+
+class _Interrupted(BaseException):
+    """Raised inside the child; a BaseException so that no ``except Exception`` swallows it."""
+
+
+def _serve(connection, cancelled) -> None:
     from hyperlint.editor import DocumentLinter
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when the child ends
+    current: list[int | None] = [None]  # the request under way
+
+    def on_interrupt(signum, frame) -> None:
+        # only the request the server named: a late signal must not hit the next request
+        if current[0] is not None and cancelled.value == current[0]:
+            current[0] = None
+            raise _Interrupted()
+
+    signal.signal(signal.SIGINT, on_interrupt)
     linter = DocumentLinter()
     while True:
         try:
-            method, args = connection.recv()
+            request, method, args = connection.recv()
         except (EOFError, OSError):  # the server is gone
             return
         try:
-            reply: tuple[str, Any] = ("ok", getattr(linter, method)(*args))
+            current[0] = request
+            value = getattr(linter, method)(*args)
+            current[0] = None
+            reply: tuple[str, Any] = ("ok", value)
+        except _Interrupted:
+            reply = ("interrupted", None)
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
+        finally:
+            current[0] = None
         connection.send(reply)
 
 
@@ -48,6 +77,9 @@ class LintWorker:
         self._context = multiprocessing.get_context("spawn")
         self._process = None
         self._connection = None
+        self._cancelled = None  # shared with the child: the id of the request to interrupt
+        self._requests = itertools.count(1)
+        self._running: tuple[int, str | None, int] | None = None  # (request, tag, child pid)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -59,10 +91,12 @@ class LintWorker:
             return
         self._discard()
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child,), name="hyperlint-lint-worker", daemon=True)
+        cancelled = self._context.Value("q", 0, lock=False)
+        process = self._context.Process(target=_serve, args=(child, cancelled), name="hyperlint-lint-worker",
+                                        daemon=True)
         process.start()
         child.close()
-        self._process, self._connection = process, parent
+        self._process, self._connection, self._cancelled = process, parent, cancelled
 
     def _discard(self) -> None:
         if self._connection is not None:
@@ -73,12 +107,15 @@ class LintWorker:
             self._process.join(5)
         self._process = self._connection = None
 
-    def call(self, method: str, *args: Any) -> Any:
+    def call(self, method: str, *args: Any, tag: str | None = None) -> Any:
+        """``DocumentLinter.<method>(*args)`` in the child; ``tag`` lets :meth:`interrupt` find it."""
         with self._lock:
             self._ensure_started()
             connection, process = self._connection, self._process
+            request = next(self._requests)
+            self._running = (request, tag, process.pid)
             try:
-                connection.send((method, args))
+                connection.send((request, method, args))
                 if not connection.poll(self.timeout):
                     self._discard()
                     raise WorkerFailed(f"it took longer than {self.timeout:g} s and was stopped")
@@ -88,9 +125,26 @@ class LintWorker:
                 code = process.exitcode
                 self._discard()
                 raise WorkerFailed(_describe_exit(code)) from None
+            finally:
+                self._running = None
+        if status == "interrupted":
+            raise WorkerInterrupted()
         if status != "ok":
             raise WorkerFailed(value)
         return value
+
+    def interrupt(self, tag: str) -> bool:
+        """Stop the request under way if it carries ``tag`` (from any thread); True if signalled."""
+        running, cancelled = self._running, self._cancelled
+        if running is None or running[1] != tag or cancelled is None:
+            return False
+        request, _, pid = running
+        cancelled.value = request
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            return False
+        return True
 
     def close(self) -> None:
         with self._lock:

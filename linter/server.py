@@ -27,7 +27,7 @@ from hyperlint import __version__
 from hyperlint.editor import noqa_edits, single_edit
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, LintResult
 from hyperlint.finding import Applicability, Finding, TextEdit
-from hyperlint.lint_worker import LintWorker, WorkerFailed, failure_result
+from hyperlint.lint_worker import LintWorker, WorkerFailed, WorkerInterrupted, failure_result
 from hyperlint.lsp_positions import UTF16, LineIndex
 from hyperlint.notebook import cell_document_path
 from hyperlint.registry import rule_by_code
@@ -120,9 +120,12 @@ class HyperlintServer(LanguageServer):
                 return cell_document_path(Path(notebook))
         return document.path if document.path is not None else self.fallback_root / "untitled.py"
 
-    def lint_blocking(self, text: str, path: Path) -> LintResult:
+    def lint_blocking(self, text: str, path: Path, uri: str) -> LintResult | None:
+        """The findings for ``text``; None when the lint was interrupted because the buffer changed."""
         try:
-            return self.worker.call("lint", text, path)
+            return self.worker.call("lint", text, path, tag=uri)
+        except WorkerInterrupted:
+            return None
         except WorkerFailed as exc:
             logger.error("checking %s failed: %s", path, exc)
             return failure_result(text, path, str(exc))
@@ -142,15 +145,22 @@ class HyperlintServer(LanguageServer):
 
     async def lint(self, document: OpenDocument) -> tuple[str, LintResult, LineIndex]:
         """The findings for the document's current text (cached until the text changes)."""
-        text = document.text
-        if document.linted is not None and document.linted[0] is text:
-            return document.linted
-        if document.in_flight is None or document.in_flight[0] is not text:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self.lint_thread, self.lint_blocking, text, self.file_path(document))
-            document.in_flight = (text, future)
-        # shielded: a waiter being cancelled (a newer change) must not cancel it for the others
-        result = await asyncio.shield(document.in_flight[1])
+        while True:
+            text = document.text
+            if document.linted is not None and document.linted[0] is text:
+                return document.linted
+            if document.in_flight is None or document.in_flight[0] is not text:
+                loop = asyncio.get_running_loop()
+                future = loop.run_in_executor(self.lint_thread, self.lint_blocking, text,
+                                              self.file_path(document), document.uri)
+                document.in_flight = (text, future)
+            # shielded: a waiter being cancelled (a newer change) must not cancel it for the others
+            result = await asyncio.shield(document.in_flight[1])
+            if result is not None:
+                break
+            # interrupted because the buffer changed: check the text it has now
+            if document.in_flight is not None and document.in_flight[0] is text:
+                document.in_flight = None
         index = LineIndex(result.source or text, self.position_encoding)
         linted = (text, result, index)
         if document.text is text:
@@ -166,6 +176,8 @@ class HyperlintServer(LanguageServer):
 
     def on_change(self, document: OpenDocument) -> None:
         """Debounce: an isolated change is linted at once, a burst of changes once it pauses."""
+        # a lint of the previous text is useless now: stop it rather than wait for it
+        self.worker.interrupt(document.uri)
         now = time.monotonic()
         in_burst = now - document.last_change < self.debounce
         document.last_change = now
@@ -200,6 +212,7 @@ class HyperlintServer(LanguageServer):
             self.schedule(document.uri, 0.0)
 
     def close(self, uri: str) -> None:
+        self.worker.interrupt(uri)
         task = self.pending.pop(uri, None)
         if task is not None:
             task.cancel()
