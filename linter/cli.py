@@ -1,6 +1,7 @@
 """The ``hyperlint`` command line (click), with Ruff's conventions."""
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -72,9 +73,14 @@ def cli() -> None:
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit with 1 if any fix was applied.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this config file.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: all cores].")
+@click.option("--no-shortcuts", is_flag=True, hidden=True,
+              help="Switch off the engine's shortcuts (for checking that they change nothing).")
 @adoption_options
 def check(paths, select, ignore, extend_select, output_format, statistics, exit_zero, quiet, fix, unsafe_fixes,
-          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache, **adoption) -> None:
+          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache, jobs=None, no_shortcuts=False,
+          **adoption) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     from hyperlint import cli_adoption
     from hyperlint.runner import run_check
@@ -98,7 +104,16 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
         click.echo(f"hyperlint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     try:
-        outcomes = run_check(paths, settings, enabled, fix=fix or diff, unsafe=unsafe_fixes, diff=diff)
+        if no_shortcuts:
+            from hyperlint import shortcuts
+
+            os.environ[shortcuts.ENVIRONMENT_VARIABLE] = "all"
+        from hyperlint.parallel import default_jobs
+
+        # a progress bar only where a person reads the output (it goes to stderr, and only to a terminal)
+        progress = output_format in ("text", "concise") and not quiet
+        outcomes = run_check(paths, settings, enabled, fix=fix or diff, unsafe=unsafe_fixes, diff=diff,
+                             jobs=jobs or default_jobs(), cache=not no_cache, progress=progress)
     except KeyboardInterrupt:
         click.echo("hyperlint: interrupted", err=True)
         sys.exit(130)
@@ -122,6 +137,7 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
         findings=findings,
         sources={o.path: o.source for o in outcomes if o.source is not None},
         files_checked=len(outcomes),
+        checked=[o.path for o in outcomes],
         show_fixes=show_fixes,
         fixed=fixed,
         unsafe_fixes=unsafe_fixes,

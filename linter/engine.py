@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from hyperlint.catalogue import Catalogue, load_catalogue
 from hyperlint.context import FileContext
 from hyperlint.facts.names import dotted
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
 from hyperlint.noqa import parse_directives
+from hyperlint.parsing import parse_module
+from hyperlint.positions import resolve_positions
+from hyperlint.prefilter import nothing_to_check, rules_for
 from hyperlint.registry import ENGINE_CODES, all_rules
 from hyperlint.rule import NodeEdit, Rule
 from hyperlint.settings import Settings
@@ -73,8 +75,10 @@ class Linter:
         return lint_guarded(self, source, display, path or Path(display))
 
     def _lint_source_unguarded(self, source: SourceText, display: str, path: Path) -> LintResult:
+        if nothing_to_check(self._rule_types(path), source.text, self.catalogue):
+            return LintResult(display, [], source)  # no rule can report here (prefilter.py)
         try:
-            module = cst.parse_module(source.text)
+            module = parse_module(source.text)
         except cst.ParserSyntaxError as exc:
             message, row, column = _syntax_error(source.text, exc)
             finding = self._error_finding(display, message, row, column)
@@ -90,12 +94,20 @@ class Linter:
         findings = self.lint_module(module, source, display, path)
         return LintResult(display, findings, source)
 
+    def _rule_types(self, path: Path) -> list[type[Rule]]:
+        is_test = (not self.settings.lint_tests) and self.settings.is_test_file(path)
+        ignored = self.settings.ignored_codes_for(path)
+        return [
+            r for r in self.rules if (r.lint_tests or not is_test) and not any(r.code.startswith(c) for c in ignored)
+        ]
+
     def lint_module(self, module: cst.Module, source: SourceText, display: str, path: Path) -> list[Finding]:
         is_test = (not self.settings.lint_tests) and self.settings.is_test_file(path)
         ignored = self.settings.ignored_codes_for(path)
         rule_types = [
             r for r in self.rules if (r.lint_tests or not is_test) and not any(r.code.startswith(c) for c in ignored)
         ]
+        rule_types = rules_for(rule_types, source.text, self.catalogue)  # prefilter.py
         try:
             return self._lint_module(module, source, display, path, is_test, ignored, rule_types)
         except RecursionError:
@@ -137,7 +149,7 @@ class Linter:
         directives = parse_directives(source.text)
         if not ctx.reports and not directives.lines:
             return []
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider) if ctx.reports else {}
+        positions = resolve_positions(module) if ctx.reports else {}
         findings: list[Finding] = []
         seen: set[tuple] = set()
         planned: dict = {}  # fix planner -> the (report, finding) pairs it plans together

@@ -84,6 +84,11 @@ class Rule:
     # edit shared places (one config for many findings): planner(ctx, [(report, finding)], positions)
     # sets each finding's ``fix``. Rules with the same planner are planned together.
     fix_planner: ClassVar[Callable[..., None] | None] = None
+    # words of which a file must contain at least one (as a name, attribute, keyword, or inside a
+    # string) for this rule to report anything in it: plain words, or triggers from
+    # hyperlint.prefilter (CATALOGUED_CALLABLE, HYPERPARAMETER_KEYWORD). The engine skips the rule
+    # elsewhere, and does not parse a file no rule may report in. None: no claim, always run.
+    trigger_words: ClassVar[tuple | None] = None
 
     def __init__(self, ctx: "FileContext", options: dict[str, Any] | None = None) -> None:
         self.ctx = ctx

@@ -99,9 +99,21 @@ def run_check(
     fix: bool = False,
     unsafe: bool = False,
     diff: bool = False,
+    jobs: int = 1,
+    cache: bool = False,
+    progress: bool = False,
 ) -> list[FileOutcome]:
+    """``jobs`` worker processes (parallel.py); ``cache``: read and write .hyperlint_cache/ beside
+    the configuration file, if there is one (cache.py); ``progress``: a progress bar on stderr if
+    it is a terminal."""
+    from hyperlint.cache import FindingsCache
+    from hyperlint.parallel import Task, check_files
+    from hyperlint.progress import Progress
+
     linter = Linter(settings, enabled)
-    outcomes: list[FileOutcome] = []
+    outcomes: list[FileOutcome | None] = []
+    files: list[Path] = []
+    slots: list[int] = []
     for item in discover(paths, settings):
         if item.error is not None:
             display = display_path(item.path)
@@ -111,8 +123,18 @@ def run_check(
             )
             outcomes.append(FileOutcome(display, [finding], error=item.error))
             continue
-        outcomes.append(lint_file_safely(linter, item.path, fix, unsafe, diff))
-    return outcomes
+        slots.append(len(outcomes))
+        outcomes.append(None)
+        files.append(item.path)
+    # the cache lives next to the configuration file; a folder without one is not written to
+    use_cache = cache and settings.source is not None
+    findings_cache = FindingsCache(settings.root, settings, enabled) if use_cache else None
+    task = Task(fix, unsafe, diff, lint_file_safely)
+    with Progress(len(files), enabled=progress) as bar:
+        checked = check_files(linter, files, task, max(int(jobs), 1), findings_cache, bar)
+    for slot, outcome in zip(slots, checked):
+        outcomes[slot] = outcome
+    return outcomes  # type: ignore[return-value]
 
 
 def lint_file_safely(linter: Linter, path: Path, fix: bool = False, unsafe: bool = False,
