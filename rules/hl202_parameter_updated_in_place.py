@@ -14,9 +14,11 @@ class ParameterUpdatedInPlace(ParameterRule):
     writes (`model.emb.weight[pad] = 0`) and `p.copy_(<computed>)`. A parameter is recognised
     by data flow (`model.parameters()`, `named_parameters()`, `weight`/`bias` attributes,
     tensors trained from their `.grad`); "training code" is a training loop, a function it
-    calls, a training hook, code after the first training call, or a function that computes
-    gradients. Initialisation, optimizer implementations, averaged / target copies, loading,
-    freezing, pruning and gradient edits are not reported.
+    calls, a training hook, or code that runs after a training step or gradient computation
+    (`loss.backward()`, `optimizer.step()`, `.fit(...)`) in the same straight-line code; a
+    hand-written gradient step counts wherever it is. Initialisation, optimizer implementations,
+    averaged / target copies, loading, freezing, pruning, gradient edits, and tensors that are a
+    model's input (adversarial examples, Langevin samples) are not reported.
 
     ## Why is this bad?
     The optimizer, the learning-rate schedule and the checkpointed optimizer state no longer
