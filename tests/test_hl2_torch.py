@@ -435,26 +435,60 @@ def test_conversion_functions_and_dtype_changes():
 # --- negatives: tying, freezing, pruning, gradient edits -----------------------------------------
 
 
-def test_weight_tying_freezing_pruning_and_gradient_edits():
+TRAIN_LOOP = """
+for x, y in loader:
+    loss = criterion(model(x), y)
+    loss.backward()
+    {body}
+    optimizer.step()
+"""
+
+
+def in_training_loop(body: str, header: str = "import torch") -> str:
+    return header + "\n" + TRAIN_LOOP.format(body=body.replace("\n", "\n    "))
+
+
+def test_the_loop_the_exemption_tests_use_is_training_code():
+    code = in_training_loop("for p in model.parameters():\n    p.clamp_(-1, 1)")
+    assert found(code) == [("HL202", 8)]
+
+
+def test_weight_tying_is_not_a_write():
     code = """
-    import torch
-    import torch.nn.utils.prune as prune
-    from torch.nn.utils import parametrize
-    model.decoder.weight = model.encoder.weight
-    for p in model.backbone.parameters():
-        p.requires_grad = False
-    model.head.requires_grad_(False)
-    prune.l1_unstructured(model.fc, name="weight", amount=0.2)
-    parametrize.register_parametrization(model.fc, "weight", Symmetric())
-    for x, y in loader:
-        loss = criterion(model(x), y)
-        loss.backward()
-        for p in model.parameters():
-            p.grad.data.clamp_(-1, 1)
-            p.grad.mul_(0.5)
-        model.emb.weight.grad[0] = 0
-        optimizer.step()
+    import torch.nn as nn
+    class LM(nn.Module):
+        def __init__(self, vocab, dim, tie_weights=True):
+            super().__init__()
+            self.encoder = nn.Embedding(vocab, dim)
+            self.decoder = nn.Linear(dim, vocab)
+            if tie_weights:
+                self.decoder.weight = self.encoder.weight
+    model.lm_head.weight = model.transformer.wte.weight
     """
+    assert found(code) == []
+
+
+def test_freezing_is_not_a_write():
+    code = in_training_loop(
+        "for p in model.backbone.parameters():\n    p.requires_grad = False\nmodel.head.requires_grad_(False)"
+    )
+    assert found(code) == []
+
+
+def test_pruning_and_parametrize_are_not_writes():
+    code = in_training_loop(
+        "prune.l1_unstructured(model.fc, name='weight', amount=0.2)\n"
+        "parametrize.register_parametrization(model.fc, 'weight', Symmetric())",
+        header="import torch\nimport torch.nn.utils.prune as prune\nfrom torch.nn.utils import parametrize",
+    )
+    assert found(code) == []
+
+
+def test_gradient_edits_are_not_parameter_writes():
+    code = in_training_loop(
+        "for p in model.parameters():\n    p.grad.data.clamp_(-1, 1)\n    p.grad.mul_(0.5)\n"
+        "model.emb.weight.grad[0] = 0\nmodel.fc.weight.grad = None"
+    )
     assert found(code) == []
 
 
