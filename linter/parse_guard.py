@@ -20,7 +20,6 @@ import itertools
 import operator
 import os
 import pickle
-import re
 import select
 import signal
 import sys
@@ -45,33 +44,49 @@ CPYTHON_MAX_DEPTH = 200
 MAX_SAFE_LINE = 1000  # characters in one physical line
 MAX_SAFE_RUN = 40  # consecutive lines that continue an operator chain
 
-_NON_BRACKETS = re.compile(r"[^][(){}]+")
-_BRACKET_STEPS = bytes.maketrans(b"([{)]}", b"\x01\x01\x01\xff\xff\xff")  # +1 / -1 as signed bytes
+# brackets and newlines kept, as steps of the nesting depth: +1, -1 and 0 (signed bytes); UTF-8 puts
+# no ASCII byte inside a multi-byte character, so working on the encoded bytes is exact
+_KEPT = b"()[]{}\n"
+_DROPPED = bytes(sorted(set(range(256)) - set(_KEPT)))
+_STEPS = bytes.maketrans(b"([{)]}\n", b"\x01\x01\x01\xff\xff\xff\x00")
 _CHAIN_START = methodcaller("startswith", ("+", "-", "*", "/", "%", "@", "|", "&", "^", "~", ".", ")(", "]["))
 _CHAIN_END = methodcaller("endswith", ("+", "-", "*", "/", "%", "@", "|", "&", "^", "\\", ".", " and", " or", "("))
 
 NESTING, LONG_LINE, CHAIN = "nesting", "long line", "operator chain"
 
 
+def bracket_shape(text: str) -> tuple[int, int, bool]:
+    """The deepest bracket nesting, the most consecutive lines inside brackets, and whether the
+    brackets ever close more than they opened. Brackets in strings and comments count too: this
+    is a screen, run on every file, so it is C-level byte operations only."""
+    if "\r" in text:  # CRLF or lone CR line endings: count every line once
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    steps = array.array("b", text.encode("utf-8", "surrogatepass").translate(_STEPS, _DROPPED))
+    depths = list(itertools.accumulate(steps))
+    if not depths:
+        return 0, 0, False
+    at_newlines = bytes(map(bool, itertools.compress(depths, map(operator.not_, steps))))
+    return max(depths), max(map(len, at_newlines.split(b"\x00"))), min(depths) < 0
+
+
 def bracket_depth(text: str) -> int:
-    """The deepest bracket nesting, counting brackets inside strings and comments too."""
-    brackets = _NON_BRACKETS.sub("", text)
-    if not brackets:
-        return 0
-    steps = array.array("b", brackets.encode("ascii").translate(_BRACKET_STEPS))
-    return max(itertools.accumulate(steps))
+    return bracket_shape(text)[0]
 
 
 def parse_risk(text: str) -> str | None:
     """Why libcst's parser could crash or run for long on ``text``, or None (nearly every file)."""
-    if bracket_depth(text) > MAX_SAFE_DEPTH:
+    deepest, span, unbalanced = bracket_shape(text)
+    if deepest > MAX_SAFE_DEPTH:
         return NESTING
     lines = text.splitlines()
     if max(map(len, lines), default=0) > MAX_SAFE_LINE:
         return LONG_LINE
-    flags = bytes(map(operator.or_, map(_CHAIN_START, map(str.lstrip, lines)), map(_CHAIN_END, map(str.rstrip, lines))))
-    if max(map(len, flags.split(b"\x00")), default=0) > MAX_SAFE_RUN:
-        return CHAIN
+    # a statement runs over many lines only inside brackets or after backslashes
+    if span > MAX_SAFE_RUN or unbalanced or text.count("\\\n") + text.count("\\\r") > MAX_SAFE_RUN:
+        flags = bytes(map(operator.or_, map(_CHAIN_START, map(str.lstrip, lines)),
+                                             map(_CHAIN_END, map(str.rstrip, lines))))
+        if max(map(len, flags.split(b"\x00")), default=0) > MAX_SAFE_RUN:
+            return CHAIN
     return None
 
 

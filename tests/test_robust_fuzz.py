@@ -254,3 +254,33 @@ def test_arbitrary_bytes_never_crash(data):
 def test_every_real_file_is_clean_of_internal_errors_and_its_fixes_are_sound(text):
     result = check_findings(text)
     check_each_fix(text, result.findings)
+
+
+# inputs the fuzzing found; each stays as a regression test
+FOUND = {
+    # HL201's fix indents `with torch.no_grad():` from the IndentedBlocks above the statement and
+    # misses a `match` statement's own indentation: the statement moves out of its function
+    "hl201-in-match-case": (
+        "import torch\n"
+        "def train(model=0):\n"
+        "    match model:\n"
+        "        case 0 | None:\n"
+        "            def inner(model=0):\n"
+        "                for p in model.parameters():\n"
+        "                    pass\n"
+        "                p.data.mul_(0)\n"
+        "                return p\n"
+    ),
+}
+
+
+KNOWN_BUGS = {"hl201-in-match-case": "HL201 fix ignores a match statement's indentation (issue 3's rule; reported)"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_BUGS[name]))
+                                  if name in KNOWN_BUGS else name for name in sorted(FOUND)])
+def test_inputs_the_fuzzing_found(name):
+    text = FOUND[name]
+    result = check_findings(text)
+    check_each_fix(text, result.findings)
+    check_fixed_point(text)
