@@ -71,7 +71,10 @@ def time_budget(seconds: float | None) -> Iterator[Budget | None]:
     budget = Budget(seconds)
     timer = _can_use_timer()
     if timer:
-        previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
+        try:
+            previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
+        except (ValueError, OSError):  # e.g. a subinterpreter: only the cooperative checks remain
+            timer = False
     _local.budget = budget
     if timer:
         previous_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
