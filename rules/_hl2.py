@@ -411,7 +411,7 @@ class Analysis:
         env = None
         for node in self.ctx.stack:
             if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
-                env = self.facts._comprehension_env(node.for_in, env, 0, frozenset())
+                env = self.facts.comprehension_env(node.for_in, env, 0, frozenset())
         return self.facts.resolve(expr, env)
 
     # --- what a written value is --------------------------------------------------------------

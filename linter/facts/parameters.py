@@ -396,10 +396,10 @@ class ParameterFacts:
             base = self.resolve(expr.value, env, depth + 1, avoid)
             return self.subscript(base, expr)
         if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            inner = self._comprehension_env(expr.for_in, env, depth, avoid)
+            inner = self.comprehension_env(expr.for_in, env, depth, avoid)
             return _many(self.resolve(expr.elt, inner, depth + 1, avoid))
         if isinstance(expr, cst.DictComp):
-            inner = self._comprehension_env(expr.for_in, env, depth, avoid)
+            inner = self.comprehension_env(expr.for_in, env, depth, avoid)
             value = self.resolve(expr.value, inner, depth + 1, avoid)
             return Mapping(value, getattr(value, "owner", None), "a dict of parameters") if value is not None else None
         if isinstance(expr, (cst.List, cst.Tuple)):
@@ -414,7 +414,7 @@ class ParameterFacts:
             return self.resolve(expr.value, env, depth + 1, avoid)
         return None
 
-    def _comprehension_env(self, comp: cst.CompFor | None, env, depth, avoid) -> dict:
+    def comprehension_env(self, comp: cst.CompFor | None, env, depth, avoid) -> dict:
         inner = dict(env or {})
         while comp is not None:
             element = self.element(self.resolve(comp.iter, inner, depth + 1, avoid))
