@@ -8,6 +8,7 @@ every site, so the fixes of one file compose) followed by the site's own replace
 that cannot be moved gets the reason instead."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,10 @@ def choose_shape(ctx: "FileContext", index: CodeIndex, sites: list[Site]) -> Sha
     source = final_config_source(ctx)
     kind = source.kind
     if kind == "argparse":
+        if re.search(r"\.set_defaults\(\s*\*\*", ctx.source.text) or (
+                source.namespace and _updated_from_outside(ctx.source.text, source.namespace)):
+            return ("the parser's values are also set from a mapping (`set_defaults(**...)`, `vars(args).update`), "
+                    "which could override a flag added to it: add the flag by hand")
         return ArgparseShape.build(ctx, index, source.namespace)
     if kind == "hydra":
         return (f"the file is configured by Hydra: add the value to its YAML config and read it from "
@@ -92,11 +97,24 @@ def choose_shape(ctx: "FileContext", index: CodeIndex, sites: list[Site]) -> Sha
         binding = ConfigDictShape.find(ctx)
         if binding is None:
             return "the config dict could not be located"
+        if _updated_from_outside(ctx.source.text, binding.name):
+            return (f"`{binding.name}` is updated from elsewhere, which could override a key added to it: "
+                    f"add the value by hand")
         return ConfigDictShape(ctx, index, binding)
     other = _other_configuration(ctx)
     if other:
         return f"the file is configured through {other}: add the value there"
     return NewConfigShape(ctx, index)
+
+
+def _updated_from_outside(text: str, name: str) -> bool:
+    """``name`` gets keys it does not spell out: ``name.update(...)``, ``vars(name).update(...)``,
+    ``name.__dict__.update(...)``, ``name |= ...``, ``name[key] = ...`` with a computed key."""
+    name = re.escape(name)
+    return re.search(
+        rf"(\b{name}\s*\.\s*(update|setdefault)\s*\(|vars\(\s*{name}\s*\)\s*\.\s*update|"
+        rf"\b{name}\s*\.\s*__dict__\s*\.\s*update|\b{name}\s*\|=|\b{name}\s*\[\s*[^'\"\]\s][^\]]*\]\s*=[^=])",
+        text) is not None
 
 
 _OTHER_CONFIGS = {

@@ -27,6 +27,8 @@ class ArgparseShape(Shape):
         self._returned: dict[str, bool] = {}
         self._quote = '"'
         self._existing, self._dash = self._scan_arguments()
+        for name in self._written_names(self._produces):
+            self._existing.setdefault(name, None)
         self.holders = Holders(ctx, index, self._produces, self._annotated, self.what, preferred)
 
     @classmethod

@@ -2,6 +2,8 @@
 NamedTuple) read through an instance in reach, or a key added to a config dict."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from hyperlint.code_index import Entry
@@ -28,6 +30,8 @@ class ConfigClassShape(Shape):
         self.what = f"an instance of `{self.name}`"
         self._returned: dict[str, bool] = {}
         self._fields, self._last, self._style = self._scan()
+        for name in self._written_names(self._produces):
+            self._fields.setdefault(name, None)
         self.holders = Holders(ctx, index, self._produces, self._annotated, self.what, preferred)
 
     @classmethod
@@ -180,7 +184,11 @@ class ConfigDictShape(Shape):
         return keys, quote
 
     def existing(self) -> dict[str, tuple | None]:
-        return self._keys
+        # keys stored later (``config["lr"] = ...``) are taken too: a read would see the stored value
+        name = re.escape(self.binding.name)
+        stored = re.finditer(rf"\b{name}\s*\[\s*(['\"])(\w+)\1\s*\]\s*(?:[-+*/%@&|^]|//|\*\*)?=(?!=)",
+                             self.ctx.source.text)
+        return {**{m.group(2): None for m in stored}, **self._keys}
 
     def read(self, holder: str, option: Option, quote: str | None) -> str:
         q = self._quote if quote is None or quote[-1] != self._quote else ("'" if self._quote == '"' else '"')

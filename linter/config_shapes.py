@@ -4,6 +4,7 @@ flags), a config object (config_shape_objects: a dataclass/attrs/pydantic class 
 in reach, a config dict), or a new frozen dataclass (config_shape_new)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,21 @@ class Shape:
         raise NotImplementedError
 
     # helpers ------------------------------------------------------------------------------------
+    def _written_names(self, produces) -> set[str]:
+        """Attributes the code sets on the configuration (``args.lr = ...``, ``setattr(cfg, "x", ...)``):
+        a new option of that name would read the value set there, not the literal."""
+        receivers = {b.name for b in self.ctx.bindings.all
+                     if b.kind in ("assign", "annassign", "unpack") and b.value is not None and produces(b)}
+        receivers |= {b.name for b in self.ctx.bindings.all if b.kind == "param"} & {"args", "opt", "cfg", "config",
+                                                                                  "hparams", "opts", "flags"}
+        if not receivers:
+            return set()
+        names = "|".join(re.escape(r) for r in sorted(receivers))
+        text = self.ctx.source.text
+        written = {m.group(1) for m in re.finditer(rf"\b(?:{names})\s*\.\s*(\w+)\s*(?:[-+*/%@&|^]|//|\*\*)?=(?!=)", text)}
+        written |= {m.group(1) for m in re.finditer(rf"setattr\(\s*(?:{names})\s*,\s*['\"](\w+)['\"]", text)}
+        return written
+
     def _insert_lines_after(self, entry: Entry, lines: list[str]) -> TextEdit:
         indent = self.index.line_indent(entry.start)
         point = self.index.next_line_start(entry.end)

@@ -7,6 +7,7 @@ not suppressed; each report carries ``data`` saying what was found (a literal in
 training-loop count, a variable holding a literal)."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from hyperlint.rule import PendingReport
 
 _RANGES = ("range", "trange", "tqdm.trange", "tqdm.auto.trange")
+_TOOL_COMMENT = re.compile(r"(noqa|type:|pylint:|pyright:|mypy:|fmt:|isort:|pragma|nosec|HL\d)", re.I)
 
 
 def plan_fixes(ctx: "FileContext", items: list[tuple["PendingReport", Finding]], positions) -> None:
@@ -183,6 +185,8 @@ def _constant_site(ctx, index: CodeIndex, finding, binding: Binding, value, desc
     trailing = definition.node.trailing_whitespace.comment
     if trailing is not None:
         comment = trailing.value.lstrip("#").strip() or None
+        if comment and _TOOL_COMMENT.match(comment):
+            comment = None  # a directive for a tool, not a description of the value
     return Site(finding, _option_name(name), value, description, uses, mode="constant", subject=name,
                 delete=definition.node, comment=comment)
 

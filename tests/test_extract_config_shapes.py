@@ -532,3 +532,62 @@ other = torch.optim.SGD(params, lr=0.01)
         text, accepted = apply_edits(text, fixable[-1:])
         assert accepted
     assert text == moved(source)
+
+
+def test_values_set_from_elsewhere_are_never_shadowed():
+    """A new option must read the literal's value: not a value a config file, a mapping or a
+    later assignment would put under the same name."""
+    updated = '''\
+import json
+import torch
+
+config = {"seed": 0}
+config.update(json.load(open("c.json")))
+opt = torch.optim.SGD(p, lr=0.1)
+'''
+    assert moved(updated) == updated and "updated from elsewhere" in _skipped(updated)[0]
+    defaults = '''\
+import argparse
+import torch
+import yaml
+
+parser = argparse.ArgumentParser()
+parser.set_defaults(**yaml.safe_load(open("defaults.yaml")))
+args = parser.parse_args()
+opt = torch.optim.SGD(p, lr=0.1)
+'''
+    assert moved(defaults) == defaults and "set from a mapping" in _skipped(defaults)[0]
+    written = '''\
+import argparse
+import torch
+
+parser = argparse.ArgumentParser()
+args = parser.parse_args()
+args.momentum = 0.5 if args.fast else 0.9
+config = {"seed": 0}
+config["lr"] = 0.3
+opt = torch.optim.SGD(p, lr=0.1, momentum=0.9)
+'''
+    after = moved(written)
+    assert "momentum=args.opt_momentum" in after and "lr=args.lr" in after
+    stored = '''\
+import torch
+
+config = {"seed": 0}
+config["lr"] = 0.3
+opt = torch.optim.SGD(p, lr=0.1)
+'''
+    assert 'config = {"seed": 0, "opt_lr": 0.1}' in moved(stored)
+
+
+def test_tool_comments_do_not_become_help_texts():
+    source = '''\
+import argparse
+import torch
+
+LR = 0.1  # noqa: E501
+parser = argparse.ArgumentParser()
+args = parser.parse_args()
+opt = torch.optim.SGD(p, lr=LR)
+'''
+    assert 'parser.add_argument("--lr", type=float, default=0.1, help="lr of torch.optim.SGD")' in moved(source)
