@@ -50,6 +50,10 @@ class ConfigClassShape(Shape):
     def usable(self) -> str | None:
         if self._last is None:
             return f"`{self.name}` declares no fields in its class body"
+        for other in self.ctx.local_classes.values():
+            if any((dotted(b.value) or "").rsplit(".", 1)[-1] == self.name for b in other.bases):
+                # a subclass's fields follow ours: a new default could break its field order
+                return f"`{self.name}` has a subclass in this file"
         return None
 
     def _scan(self):

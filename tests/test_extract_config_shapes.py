@@ -591,3 +591,27 @@ args = parser.parse_args()
 opt = torch.optim.SGD(p, lr=LR)
 '''
     assert 'parser.add_argument("--lr", type=float, default=0.1, help="lr of torch.optim.SGD")' in moved(source)
+
+
+def test_a_parameter_holds_the_parsed_arguments_only_when_every_call_passes_them():
+    template = '''\
+import argparse
+import torch
+
+
+def train(args, model):
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    args = parser.parse_args()
+    train(args, model)
+    {other}
+'''
+    passed = template.format(other="train(model=model, args=args)")
+    assert "lr=args.lr" in moved(passed)
+    for other in ("train(settings, model)", "pool.map(train, jobs)", "train(*job)"):
+        source = template.format(other=other)
+        assert moved(source) == source, other
+        assert "not visible in `train()`" in _skipped(source)[0]
