@@ -4,7 +4,8 @@ exception escape the engine or a rule crash (HL004); every automatic fix, alone,
 that parses and touch nothing outside its own edits; fixing must reach a fixed point.
 
 The budget is bounded (``max_examples``, no deadline); in CI the examples are derandomized so a
-run is reproducible. Locally ``HYPOTHESIS_PROFILE=fuzz-long`` explores much more."""
+run is reproducible, and no example database is kept (what the fuzzing found is in FOUND below).
+``HYPOTHESIS_PROFILE=fuzz-long FUZZ_EXAMPLES=3000`` explores much more."""
 from __future__ import annotations
 
 import ast
@@ -24,11 +25,12 @@ from hyperlint.testing import make_linter
 
 ROOT = Path(__file__).resolve().parents[1]
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-settings.register_profile("fuzz", max_examples=25, deadline=None, suppress_health_check=_HEALTH,
+settings.register_profile("fuzz", max_examples=25, deadline=None, suppress_health_check=_HEALTH, database=None,
                           derandomize=bool(os.environ.get("CI")))
-settings.register_profile("fuzz-long", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1500")), deadline=None, suppress_health_check=_HEALTH)
-FUZZ = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "fuzz") if
-                            os.environ.get("HYPOTHESIS_PROFILE", "").startswith("fuzz") else "fuzz")
+settings.register_profile("fuzz-long", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1500")), deadline=None,
+                          suppress_health_check=_HEALTH, database=None)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "")
+FUZZ = settings.get_profile(_PROFILE if _PROFILE.startswith("fuzz") else "fuzz")
 
 
 @lru_cache(maxsize=1)
