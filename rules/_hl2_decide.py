@@ -424,9 +424,11 @@ def _written_data_attribute(write: Write) -> cst.Attribute | None:
 
 
 def _indentation(module: cst.Module, ancestors) -> str:
+    """The absolute indentation of a statement: every enclosing block's, and a ``match``
+    statement's own indentation of its ``case`` lines."""
     indent = ""
     for node in ancestors:
-        if isinstance(node, cst.IndentedBlock):
+        if isinstance(node, (cst.IndentedBlock, cst.Match)):
             indent += node.indent if node.indent is not None else module.default_indent
     return indent
 

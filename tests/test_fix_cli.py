@@ -250,3 +250,16 @@ def test_encoding_and_line_endings_survive_a_fix(tmp_path):
     run(tmp_path, "--fix", "train.py")
     assert path.read_bytes() == source.replace("m.weight.data.normal_(0, 0.1)", "nn.init.normal_(m.weight, 0, 0.1)")\
         .encode("latin-1")
+
+
+def test_unsafe_fix_inside_a_match_case_keeps_the_statement_in_place(tmp_path):
+    before = """
+    import torch
+    def train(model, mode):
+        match mode:
+            case "clip":
+                for p in model.parameters():
+                    p.data.clamp_(-1, 1)
+    """
+    after = before.replace("p.data.clamp_(-1, 1)", "with torch.no_grad():\n" + " " * 24 + "p.clamp_(-1, 1)")
+    assert fixed(tmp_path, before, "--unsafe-fixes") == textwrap.dedent(after).lstrip("\n")
