@@ -1,8 +1,10 @@
 """The per-file time budget (``per-file-timeout``): one pathological file must not stall a run.
 
-In the main thread of a POSIX process the budget is an interval timer (``SIGALRM``) whose
-handler raises :class:`FileTimeout` at the next bytecode, wherever the checking is: arming and
-disarming it costs two system calls per file and nothing per node. Native code (libcst's parser)
+The budget is CPU time, so that a loaded machine (other jobs, more workers than cores) does not
+turn slow into "timed out". In the main thread of a POSIX process it is an interval timer
+(``ITIMER_PROF``, ``SIGPROF``) whose handler raises :class:`FileTimeout` at the next bytecode,
+wherever the checking is: arming and disarming it costs two system calls per file and nothing per
+node. Native code (libcst's parser)
 cannot be interrupted this way; :mod:`hyperlint.parse_guard` runs the files that could keep it
 busy in a child process that is killed when the budget runs out. Elsewhere (other threads,
 Windows) the budget is only checked at the points that call :func:`check_budget`.
@@ -26,17 +28,21 @@ class FileTimeout(BaseException):
 class Budget:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.end = time.monotonic() + seconds
+        self.end = _clock() + seconds
         self.closed = False
 
     def remaining(self) -> float:
-        return max(0.0, self.end - time.monotonic())
+        """CPU seconds left (a child process or thread waited for gets as many wall-clock seconds)."""
+        return max(0.0, self.end - _clock())
 
     def expired(self) -> bool:
-        return time.monotonic() >= self.end
+        return _clock() >= self.end
 
 
 _local = threading.local()
+_clock = time.process_time  # CPU time of the process, the clock ITIMER_PROF counts
+_SIGNAL = getattr(signal, "SIGPROF", None)
+_TIMER = getattr(signal, "ITIMER_PROF", None)
 
 
 def current_budget() -> Budget | None:
@@ -58,7 +64,7 @@ def _on_alarm(signum, frame) -> None:
 
 
 def _can_use_timer() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    return _TIMER is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 @contextmanager
@@ -72,20 +78,20 @@ def time_budget(seconds: float | None) -> Iterator[Budget | None]:
     timer = _can_use_timer()
     if timer:
         try:
-            previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
+            previous_handler = signal.signal(_SIGNAL, _on_alarm)
         except (ValueError, OSError):  # e.g. a subinterpreter: only the cooperative checks remain
             timer = False
     _local.budget = budget
     if timer:
-        previous_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+        previous_delay, _ = signal.setitimer(_TIMER, seconds)
     try:
         yield budget
     finally:
         budget.closed = True  # from here on a late alarm is ignored
         if timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_handler)
+            signal.setitimer(_TIMER, 0)
+            signal.signal(_SIGNAL, previous_handler)
             if previous_delay:  # someone else's timer was running: give back what is left of it
-                left = previous_delay - (time.monotonic() - (budget.end - seconds))
-                signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+                left = previous_delay - (_clock() - (budget.end - seconds))
+                signal.setitimer(_TIMER, max(left, 0.001))
         _local.budget = None

@@ -271,7 +271,7 @@ def timeout_result(linter: "Linter", source, display: str) -> "LintResult":
     from hyperlint.engine import LintResult
 
     seconds = linter.settings.per_file_timeout
-    message = f"checking this file took longer than {seconds:g} s (per-file-timeout) and was stopped"
+    message = f"checking this file took more than {seconds:g} s of CPU time (per-file-timeout) and was stopped"
     fix = Fix("Raise `per-file-timeout` in [tool.hyperlint], or exclude this file (generated code?).",
               Applicability.DISPLAY_ONLY)
     finding = Finding(FILE_TIMEOUT, message, display, Position(1, 1), Position(1, 1), fix, 1)
