@@ -112,8 +112,23 @@ class Isolated:
     value: Any = None
 
 
+CPU_POLL_SECONDS = 0.1
+WALL_CLOCK_FACTOR = 3
+
+
+def _cpu_seconds(pid: int, wall: float) -> float:
+    """CPU time a child has used (Linux /proc), or the wall-clock time where that is unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return wall
+
+
 def run_isolated(work: Callable[[], Any], timeout: float | None) -> Isolated:
-    """``work()`` in a forked child, its result pickled back; killed after ``timeout`` seconds."""
+    """``work()`` in a forked child, its result pickled back; killed after ``timeout`` seconds of
+    its CPU time (at most ``WALL_CLOCK_FACTOR`` times as long in wall-clock time)."""
     if not hasattr(os, "fork"):
         return Isolated("unavailable")
     read_end, write_end = os.pipe()
@@ -138,13 +153,18 @@ def run_isolated(work: Callable[[], Any], timeout: float | None) -> Isolated:
     chunks: list[bytes] = []
     finished = timed_out = False
     try:
-        deadline = None if timeout is None else time.monotonic() + timeout
+        # ``timeout`` is the child's CPU time where /proc tells it (a busy machine does not count
+        # against the file), with a wall-clock cap for a child that waits instead of computing
+        started = time.monotonic()
+        cap = None if timeout is None else started + WALL_CLOCK_FACTOR * timeout + 1.0
         while True:
-            wait = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            wait = None if timeout is None else min(CPU_POLL_SECONDS, max(cap - time.monotonic(), 0.0))
             ready, _, _ = select.select([read_end], [], [], wait)
             if not ready:
-                timed_out = True
-                break
+                if time.monotonic() >= cap or _cpu_seconds(pid, time.monotonic() - started) >= timeout:
+                    timed_out = True
+                    break
+                continue
             chunk = os.read(read_end, 1 << 20)
             if not chunk:
                 finished = True
