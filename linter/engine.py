@@ -92,6 +92,8 @@ class Linter:
             message = f"cannot parse: {type(exc).__name__}: {exc}".split("\n")[0]
             return LintResult(display, [self._error_finding(display, message, 1, 1)], source, error=message)
         findings = self.lint_module(module, source, display, path)
+        if "\x0c" in source.text and findings and module.code != source.text:
+            findings = _without_automatic_fixes(findings)
         return LintResult(display, findings, source)
 
     def _rule_types(self, path: Path) -> list[type[Rule]]:
@@ -289,6 +291,16 @@ class Linter:
             Fix("Fix the file so Python can parse it; hyperlint checks nothing else in it until then.",
                 Applicability.DISPLAY_ONLY), row,
         )
+
+
+def _without_automatic_fixes(findings: list[Finding]) -> list[Finding]:
+    """libcst drops a form feed that starts a statement's line, so its columns on that line are one
+    short: positions may be off by a column there, and no automatic fix may edit such a file."""
+    for finding in findings:
+        if finding.fix is not None and finding.fix.edits:
+            finding.fix = Fix(f"{finding.fix.message} (No automatic fix: this file has form feeds that "
+                              "libcst does not keep.)", Applicability.DISPLAY_ONLY)
+    return findings
 
 
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[str, int, int]:

@@ -267,3 +267,15 @@ def test_noqa_rows_follow_every_line_ending(newline):
     text = TRAIN.rstrip("\n") + "  # noqa: HL101\n" + "y = 1  # noqa: HL101\n"
     result = lint_bytes(text.replace("\n", newline).encode())
     assert [(f.code, f.start.row) for f in result.findings] == [("HL002", 4)]
+
+
+def test_a_form_feed_libcst_drops_never_lets_a_fix_edit_the_wrong_characters():
+    # libcst drops a form feed that starts a top-level statement's line: its positions on that line
+    # are one column short, so the file gets no automatic fix at all (text edits would be misplaced)
+    text = "import os\n\x0cx = 1  # noqa: HL101\n"
+    result = lint_bytes(text.encode())
+    assert [f.code for f in result.findings] == ["HL002"]
+    assert not result.findings[0].fix.edits
+    linter = make_linter()
+    outcome = fix_text(text, lambda t: linter.lint_text(t, "t.py", Path("t.py")).findings)
+    assert outcome.text == text
