@@ -5,6 +5,8 @@ import re
 
 import libcst as cst
 
+from hyperlint.facts.names import dotted
+
 from hyperlint.rule import Invalid, Valid
 from hyperlint.rules._hl3_base import ChangeRule, Pending, change_text, code_text, describe_config
 from hyperlint.rules._hl3_fixes import classify, complete_formula, config_fix, gather_formula
@@ -82,6 +84,9 @@ class ConfigMutatedDuringTraining(ChangeRule):
         "    def on_log(self, args, state, control, logs=None, **kwargs):\n        control.should_training_stop = True\n",
         Valid("args = parser.parse_args()\nfor epoch in range(3):\n    loss.backward()\n    optimizer.step()\n"
               "    args.lr *= 0.1\n", path="tests/test_loop.py"),
+        # a sweep driver configures each new run from the loop's own item
+        "def run(args):\n    for x in data:\n        loss(x).backward()\n        optimizer.step()\n"
+        "args = parser.parse_args()\nfor name in ['resnet18', 'resnet50']:\n    args.model = name\n    run(args)\n",
     ]
     INVALID = [
         "args = parser.parse_args()\nfor epoch in range(args.epochs):\n    if epoch in args.schedule:\n"
@@ -105,6 +110,8 @@ class ConfigMutatedDuringTraining(ChangeRule):
         if is_param_group(ctx, obj, ancestors) or is_wandb_config(ctx, obj):
             return None  # HL302 / HL303
         if _optax_state(ctx, obj) or _config_of_something_else(root_of(obj)):
+            return None
+        if _sweep_setup(ctx, change, ancestors):
             return None
         check = None
         if not ctx.configs.is_config(obj):
@@ -136,6 +143,37 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return message, config_fix(kind, root, target, key, schedule, context, library)
 
         return Pending(change.node, ctx.enclosing_statement(), ancestors, build, check=check)
+
+
+def _sweep_setup(ctx, change: Change, ancestors) -> bool:
+    """``for name in models: args.model = name; run(args)``: each iteration configures a new run
+    from the loop's own item before training starts — a sweep driver, not a change mid-run."""
+    value = change.value
+    if not isinstance(value, cst.Name):
+        return False
+    for node in reversed(ancestors):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(node, cst.For):
+            targets = {n.value for n in _names_in(node.target)}
+            if value.value not in targets:
+                return False
+            iterable = node.iter
+            if isinstance(iterable, cst.Call) and (dotted(iterable.func) or "").rsplit(".", 1)[-1] in (
+                "range", "trange", "enumerate", "tqdm", "count"
+            ):
+                return False
+            frame = ctx.training.loop_frames.get(node)
+            return frame is not None and not frame.direct
+    return False
+
+
+def _names_in(node: cst.CSTNode):
+    if isinstance(node, cst.Name):
+        yield node
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            yield from _names_in(element.value)
 
 
 _MODEL_LIKE = re.compile(r"(^|_)(model|net|network|module|pipeline|pipe|trainer|learner|encoder|decoder|backbone|"
