@@ -3,6 +3,7 @@ the functions and classes whose bodies hold it, the block it is in. Built from s
 (cheap) with the positions the engine already resolved, for planning edits after a lint."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterator, Mapping
@@ -13,6 +14,7 @@ from libcst.metadata import CodeRange
 from hyperlint.source import SourceText
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef)
+_WORD = re.compile(r"(?<![\w.])[^\W\d]\w*")
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +46,9 @@ class CodeIndex:
         self._body_ranges: dict[int, tuple[int, int]] = {}
         self._tokens: dict[str, list[int]] | None = None
         self._walk(module, module.body, (), 0, len(source.text))
+        self._sorted = sorted(self.entries, key=lambda e: (e.start, -e.end))
+        self._starts = [e.start for e in self._sorted]
+        self._words: dict[str, list[int]] | None = None
 
     # --- building ---------------------------------------------------------------------------
     def offsets(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -87,13 +92,17 @@ class CodeIndex:
         return self._by_node.get(id(statement))
 
     def statement_at(self, start: int, end: int | None = None) -> Entry | None:
-        """The innermost statement whose range holds [start, end)."""
+        """The innermost statement whose range holds [start, end): statements nest or are apart,
+        so it is the last-starting one (at or before ``start``) that reaches ``end``."""
         end = start if end is None else end
-        best = None
-        for entry in self.entries:
-            if entry.start <= start and end <= entry.end and (best is None or entry.depth > best.depth):
-                best = entry
-        return best
+        position = bisect.bisect_right(self._starts, start)
+        for i in range(position - 1, -1, -1):
+            entry = self._sorted[i]
+            if end <= entry.end:
+                return entry
+            if entry.depth == 0:
+                return None  # a top-level statement that ends before: nothing around the range
+        return None
 
     def scopes_at(self, start: int, end: int | None = None) -> list[cst.FunctionDef | cst.ClassDef]:
         """Functions and classes whose *body* holds [start, end), outermost first (a decorator
@@ -147,8 +156,14 @@ class CodeIndex:
         return self._tokens.get(name, [])
 
     def occurrences(self, name: str) -> list[int]:
-        """Offsets where the identifier ``name`` appears in the text (code, strings or comments)."""
-        return [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", self.source.text)]
+        """Offsets where the identifier ``name`` appears in the text (code, strings or comments),
+        not after a dot."""
+        if self._words is None:
+            words: dict[str, list[int]] = {}
+            for match in _WORD.finditer(self.source.text):
+                words.setdefault(match.group(), []).append(match.start())
+            self._words = words
+        return self._words.get(name, [])
 
 
 def _child_blocks(statement: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite]:

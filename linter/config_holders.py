@@ -51,6 +51,8 @@ class Holders:
             if binding.scope is not None:
                 self.scopes.setdefault(id(binding.scope.node), binding.scope)
         self._calls: dict[str, list[tuple[cst.Call, int, int]] | None] = {}
+        self._params: dict[tuple[int, str], bool] = {}
+        self._module: dict[str, list[Binding]] | None = None
         self._depth = 0
 
     # --- the question --------------------------------------------------------------------------
@@ -72,12 +74,9 @@ class Holders:
                     continue
                 return name
             shadowed |= set(names)
-        module = self.ctx.bindings.module_scope
-        names = dict(module.bindings)
-        for name, items in self.ctx.bindings.module_all.items():
-            names.setdefault(name, items)
-        for name in self._candidates(names, shadowed):
-            if not all(self._holds(b, None) for b in names[name]):
+        names = self._module_holders()
+        for name in names:
+            if name in shadowed:
                 continue
             if innermost is None and not self._bound_before(names[name], start, end):
                 late = late or name
@@ -93,6 +92,17 @@ class Holders:
         return Unavailable(f"{self.what} {verb} not available at module level here")
 
     # --- pieces ------------------------------------------------------------------------------
+    def _module_holders(self) -> dict[str, list[Binding]]:
+        """Module-level names bound only to the configuration (the same from every place)."""
+        if self._module is None:
+            module = self.ctx.bindings.module_scope
+            names = dict(module.bindings)
+            for name, items in self.ctx.bindings.module_all.items():
+                names.setdefault(name, items)
+            self._module = {name: names[name] for name in self._candidates(names, set())
+                            if all(self._holds(b, None) for b in names[name])}
+        return self._module
+
     def _bindings(self, node: cst.CSTNode) -> dict[str, list[Binding]]:
         scope = self.scopes.get(id(node))
         return scope.bindings if scope is not None else {}
@@ -130,6 +140,13 @@ class Holders:
         return False
 
     def _param_holds(self, binding: Binding, function: cst.FunctionDef) -> bool:
+        key = (id(function), binding.name)
+        if key not in self._params:
+            self._params[key] = False  # recursion guard
+            self._params[key] = self._param_holds_uncached(binding, function)
+        return self._params[key]
+
+    def _param_holds_uncached(self, binding: Binding, function: cst.FunctionDef) -> bool:
         param = binding.statement
         if not isinstance(param, cst.Param):
             return False
