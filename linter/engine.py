@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -125,10 +126,10 @@ class Linter:
             collector.prepass(module)
             visit, leave = collector.handlers()
             for rule in rules:
-                for attr in dir(type(rule)):
+                for attr in _handler_names(type(rule)):
                     if attr.startswith("visit_"):
                         visit.setdefault(attr[6:], []).append(getattr(rule, attr))
-                    elif attr.startswith("leave_"):
+                    else:
                         leave.setdefault(attr[6:], []).insert(0, getattr(rule, attr))
             walk(module, ctx.stack, visit, leave)
             for rule in rules:
@@ -332,6 +333,12 @@ def _node_offsets(node: cst.CSTNode, positions, module: cst.Module, source: Sour
         if source.text[start - before : start].lstrip().startswith("(") and source.text[end : end + after].rstrip().endswith(")"):
             start, end = start - before, end + after
     return start, end
+
+
+@lru_cache(maxsize=None)
+def _handler_names(rule_type: type) -> tuple[str, ...]:
+    """A rule class's visit_/leave_ methods, in ``dir`` order (found once, not once per file)."""
+    return tuple(a for a in dir(rule_type) if a.startswith(("visit_", "leave_")))
 
 
 def _header_end(statement: cst.CSTNode, positions, default: int) -> int:
