@@ -60,6 +60,7 @@ class SiteFix:
     reason: str | None = None  # why the site is not moved
     option: str | None = None  # the option it reads
     read: str | None = None  # how the code reads it: ``args.lr``
+    mode: str = "literal"  # as Site.mode
 
 
 @dataclass
@@ -198,7 +199,7 @@ def plan(ctx: "FileContext", index: CodeIndex, sites: list[Site]) -> dict[int, S
         if site.delete is not None:
             own.append(_line_removal(index, site.delete))
         out[id(site.key)] = SiteFix(shared + tuple(own), _message(shape, item, reads), option=option.name,
-                                    read=reads[0] if reads else None)
+                                    read=reads[0] if reads else None, mode=site.mode)
     return out
 
 

@@ -43,7 +43,8 @@ def plan_fixes(ctx: "FileContext", items: list[tuple["PendingReport", Finding]],
         advice = _suggestion(ctx, report) or report.suggestion
         if result is not None and result.edits:
             # the advice already says what the fix does, or the fix is added to it
-            message = advice if f"`{result.read}`" in advice else f"{advice} Automatic fix: {result.message}"
+            said = f"`{result.read}`" in advice and result.mode != "constant"
+            message = advice if said else f"{advice} Automatic fix: {result.message}"
             finding.fix = Fix(message, Applicability.UNSAFE, result.edits)
             finding.extra["config_fix"] = {"option": result.option}
         else:
