@@ -243,3 +243,13 @@ def test_rule_options_reach_the_rule_and_are_validated(project):
     (project / "pyproject.toml").write_text("[tool.hyperlint.rules.HL105]\nextend-keywords = 'x'\n")
     result = run("check", "train.py", cwd=project)
     assert result.returncode == 2 and "must be a list of strings" in result.stderr
+
+
+def test_readme_lists_every_rule_and_its_quickstart_commands():
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text()
+    listing = run("rule", "--all").stdout.splitlines()[1:]
+    assert listing and all(line.rstrip() in readme for line in listing)
+    quickstart = readme.split("## Quickstart", 1)[1].split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert quickstart == ['pip install . && hyperlint check examples/', 'pip install -e ".[test]" && pytest']
+    assert (repo / ".ci" / "run").read_text().strip().endswith('pip install -e ".[test]" && pytest')
