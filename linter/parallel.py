@@ -251,7 +251,9 @@ def _pool_pass(linter, chunks, task, workers, cache, progress, results, done_ind
                 if progress is not None:
                     progress.advance(len(chunk_results))
         return None
-    except BaseException:
+    except BaseException:  # Ctrl-C: stop the workers now rather than after their chunks
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.terminate()
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
