@@ -260,8 +260,8 @@ def test_every_real_file_is_clean_of_internal_errors_and_its_fixes_are_sound(tex
 
 # inputs the fuzzing found; each stays as a regression test
 FOUND = {
-    # HL201's fix indents `with torch.no_grad():` from the IndentedBlocks above the statement and
-    # misses a `match` statement's own indentation: the statement moves out of its function
+    # HL201's fix indented `with torch.no_grad():` from the IndentedBlocks above the statement and
+    # missed a `match` statement's own indentation: the statement moved out of its function
     "hl201-in-match-case": (
         "import torch\n"
         "def train(model=0):\n"
@@ -276,7 +276,7 @@ FOUND = {
 }
 
 
-KNOWN_BUGS = {"hl201-in-match-case": "HL201 fix ignores a match statement's indentation (issue 3's rule; reported)"}
+KNOWN_BUGS: dict[str, str] = {}  # name -> why it still fails (an xfail until the rule is fixed)
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_BUGS[name]))
