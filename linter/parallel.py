@@ -205,27 +205,28 @@ def _run_pool(linter, misses, task: Task, jobs: int, cache, progress) -> list[tu
     pending = _chunks(misses, jobs)
     workers = min(jobs, len(pending))
     while pending:
-        done_indexes: set[int] = set()
-        broken = _pool_pass(linter, pending, task, workers, cache, progress, results, done_indexes)
-        if broken is None:
+        unfinished = _pool_pass(linter, pending, task, workers, cache, progress, results)
+        if not unfinished:
             break
-        # a worker died: re-run what did not finish one file at a time in a single worker, so
-        # that the next death points at the file that causes it
-        left = [item for chunk in pending for item in chunk if item[0] not in done_indexes]
-        if workers == 1 and len(broken) == 1:
-            index, path = broken[0]
+        if workers == 1:
+            # one worker takes the chunks in order: the first unfinished one killed it
+            index, path = unfinished[0][0]
             results.append((index, _crashed(path)))
             if progress is not None:
                 progress.advance()
-            left = [item for item in left if item[0] != index]
+            left = [item for chunk in unfinished for item in chunk][1:]
+        else:
+            left = [item for chunk in unfinished for item in chunk]
+        # a worker died: go on one file at a time in a single worker, so that the next death
+        # points at the file that causes it
         pending = [[item] for item in left]
         workers = 1
     return results
 
 
-def _pool_pass(linter, chunks, task, workers, cache, progress, results, done_indexes):
-    """Run ``chunks``; None when all finished, else the chunk(s) that were running when a
-    worker died."""
+def _pool_pass(linter, chunks, task, workers, cache, progress, results) -> list[list[tuple[int, Path]]]:
+    """Run ``chunks``, adding to ``results``; the chunks that did not finish because a worker
+    died, in submission order (none when all went well)."""
     executor = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),
@@ -233,6 +234,15 @@ def _pool_pass(linter, chunks, task, workers, cache, progress, results, done_ind
         initargs=(linter.settings, linter.enabled, task, cache),
     )
     futures = {}
+    harvested: set = set()
+
+    def harvest(future) -> None:
+        harvested.add(future)
+        chunk_results = future.result()
+        results.extend(chunk_results)
+        if progress is not None:
+            progress.advance(len(chunk_results))
+
     try:
         for chunk in chunks:
             futures[executor.submit(_run_chunk, chunk)] = chunk
@@ -240,17 +250,13 @@ def _pool_pass(linter, chunks, task, workers, cache, progress, results, done_ind
         while remaining:
             finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
             for future in finished:
-                try:
-                    chunk_results = future.result()
-                except BrokenProcessPool:
-                    return [item for f in list(finished) + list(remaining) if not f.done() or _failed(f)
-                            for item in futures[f]]
-                for index, outcome in chunk_results:
-                    results.append((index, outcome))
-                    done_indexes.add(index)
-                if progress is not None:
-                    progress.advance(len(chunk_results))
-        return None
+                if isinstance(future.exception(), BrokenProcessPool):
+                    for other in futures:  # keep what finished before the pool broke
+                        if other not in harvested and other.done() and not _failed(other):
+                            harvest(other)
+                    return [chunk for f, chunk in futures.items() if f not in harvested]
+                harvest(future)
+        return []
     except BaseException:  # Ctrl-C: stop the workers now rather than after their chunks
         for process in list((getattr(executor, "_processes", None) or {}).values()):
             process.terminate()

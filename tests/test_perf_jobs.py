@@ -58,3 +58,26 @@ def test_fix_with_jobs_writes_every_file(tmp_path):
     assert result.returncode in (0, 1), result.stderr
     assert "# noqa" not in noisy.read_text()
     assert [f["code"] for f in findings_json("--select", "HL002", "--no-cache", cwd=project)] == ["HL001"]
+
+
+def _lint_or_crash(linter, path, fix=False, unsafe=False, diff=False):
+    """A lint_one for the pool that kills its worker process on crash.py."""
+    import os
+
+    if path.name == "crash.py":
+        os._exit(3)
+    return lint_file_safely(linter, path, fix, unsafe, diff)
+
+
+def test_a_dying_worker_costs_only_its_file(tmp_path, monkeypatch):
+    project = write_project(tmp_path / "p", files=5, filler=5)
+    (project / "crash.py").write_text("x = 1\n")
+    monkeypatch.chdir(project)
+    monkeypatch.setattr("hyperlint.parallel.POOL_MIN_BYTES", 0)
+    linter = make_linter()
+    paths = sorted(Path(".").glob("*.py"))
+    alone = check_files(linter, [p for p in paths if p.name != "crash.py"], Task(lint_one=lint_file_safely), jobs=1)
+    pooled = check_files(linter, paths, Task(lint_one=_lint_or_crash), jobs=2)
+    by_path = {o.path: o for o in pooled}
+    assert [f.code for f in by_path["crash.py"].findings] == ["HL004"]
+    assert [o.findings for o in pooled if o.path != "crash.py"] == [o.findings for o in alone]
