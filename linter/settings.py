@@ -163,7 +163,8 @@ def matches_any(path: Path, patterns, root: Path) -> bool:
     parts = relative.split("/")
     for pattern in patterns:
         pattern = pattern.rstrip("/") if pattern.endswith("/") else pattern
-        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern):
+        # fnmatch's * also matches /: a pattern without / names a file or folder, as in .gitignore
+        if ("/" in pattern and fnmatch.fnmatchcase(relative, pattern)) or fnmatch.fnmatchcase(path.name, pattern):
             return True
         if pattern.endswith("/*"):
             directory = pattern[:-2]

@@ -73,3 +73,16 @@ def test_a_valid_configuration_still_works(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.hyperlint]\nselect = ["HL1"]\nper-file-timeout = 30\n')
     run = check(tmp_path)
     assert run.returncode == 1 and "HL101" in run.stdout
+
+
+def test_a_folder_named_like_a_test_file_pattern_is_not_a_test_folder(tmp_path):
+    # `test_*.py` names test files; fnmatch's `*` also matches `/`, which made every file under a
+    # folder such as test_data/ a "test file" that no rule looked at
+    for folder in ("test_data", "src", "tests"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "train.py").write_text(TRAIN)
+    (tmp_path / "pyproject.toml").write_text("[tool.hyperlint]\n")
+    run = subprocess.run([sys.executable, "-m", "hyperlint", "check", "--no-cache", "--output-format", "concise", "."],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    flagged = sorted({line.split(":", 1)[0] for line in run.stdout.splitlines() if " HL101 " in line})
+    assert flagged == ["src/train.py", "test_data/train.py"]  # tests/ is a test folder
