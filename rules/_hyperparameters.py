@@ -340,3 +340,17 @@ def describe_slot(slot: SlotArgument) -> str:
     if slot.kind == "keyword":
         return f"`{slot.slot}` passed to `{slot.callee}`"
     return f"`{slot.slot}` of `{slot.callee}`"
+
+
+def report_literal_slots(rule, call: cst.Call, slots: list[SlotArgument]) -> None:
+    """Report each literal argument of ``call`` that fills a hyperparameter slot (HL101, HL105)."""
+    from hyperlint.facts.config_sources import suggestion
+
+    for slot in slots:
+        value = literal_text(rule.ctx, slot.argument.value)
+        rule.report(
+            slot.argument.value,
+            f"Hard-coded hyperparameter: {describe_slot(slot)} is `{value}`",
+            suggestion(rule.ctx, slot.slot, value),
+            data={"kind": "slot", "slot": slot.slot, "callee": slot.callee, "call": call},
+        )

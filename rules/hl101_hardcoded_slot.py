@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Invalid, Rule, Valid
 from hyperlint.rules._config_fix import plan_fixes
-from hyperlint.rules._hyperparameters import describe_slot, exempt_context, is_literal, literal_text, slot_arguments
+from hyperlint.rules._hyperparameters import exempt_context, is_literal, report_literal_slots, slot_arguments
 
 
 class HardcodedHyperparameter(Rule):
@@ -99,14 +98,7 @@ class HardcodedHyperparameter(Rule):
         literal = [s for s in slots if is_literal(s.argument.value) and not _is_none(s.argument.value)]
         if not literal or exempt_context(self.ctx, self.ctx.stack):
             return
-        for slot in literal:
-            value = literal_text(self.ctx, slot.argument.value)
-            self.report(
-                slot.argument.value,
-                f"Hard-coded hyperparameter: {describe_slot(slot)} is `{value}`",
-                suggestion(self.ctx, slot.slot, value),
-                data={"kind": "slot", "slot": slot.slot, "callee": slot.callee, "call": node},
-            )
+        report_literal_slots(self, node, literal)
 
 
 def _is_none(node: cst.CSTNode) -> bool:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Invalid, Rule, Valid
 from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import (
+    report_literal_slots,
     SlotArgument,
     callee_label,
-    describe_slot,
     exempt_context,
     in_model_definition,
     is_literal,
     keyword_value_acceptable,
-    literal_text,
     resolve_callee,
     slot_arguments,
 )
@@ -98,11 +96,4 @@ class HardcodedHyperparameterKeyword(Rule):
         literal = [s for s in literal if not (isinstance(s.argument.value, cst.Name))]
         if not literal or exempt_context(self.ctx, self.ctx.stack) or in_model_definition(self.ctx, self.ctx.stack):
             return
-        for slot in literal:
-            value = literal_text(self.ctx, slot.argument.value)
-            self.report(
-                slot.argument.value,
-                f"Hard-coded hyperparameter: {describe_slot(slot)} is `{value}`",
-                suggestion(self.ctx, slot.slot, value),
-                data={"kind": "slot", "slot": slot.slot, "callee": slot.callee, "call": node},
-            )
+        report_literal_slots(self, node, literal)

@@ -5,9 +5,10 @@ import re
 
 import libcst as cst
 
+from hyperlint.facts.bindings import target_names
 from hyperlint.facts.names import dotted
 
-from hyperlint.rule import Invalid, Valid
+from hyperlint.rule import Valid
 from hyperlint.rules._hl3_base import ChangeRule, Pending, change_text, code_text, describe_config
 from hyperlint.rules._hl3_fixes import classify, complete_formula, config_fix, gather_formula
 from hyperlint.rules._hl3_targets import (
@@ -155,7 +156,7 @@ def _sweep_setup(ctx, change: Change, ancestors) -> bool:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return False
         if isinstance(node, cst.For):
-            targets = {n.value for n in _names_in(node.target)}
+            targets = {name for name, _ in target_names(node.target)}
             if value.value not in targets:
                 return False
             iterable = node.iter
@@ -166,14 +167,6 @@ def _sweep_setup(ctx, change: Change, ancestors) -> bool:
             frame = ctx.training.loop_frames.get(node)
             return frame is not None and not frame.direct
     return False
-
-
-def _names_in(node: cst.CSTNode):
-    if isinstance(node, cst.Name):
-        yield node
-    elif isinstance(node, (cst.Tuple, cst.List)):
-        for element in node.elements:
-            yield from _names_in(element.value)
 
 
 _MODEL_LIKE = re.compile(r"(^|_)(model|net|network|module|pipeline|pipe|trainer|learner|encoder|decoder|backbone|"
