@@ -98,18 +98,25 @@ class Linter:
         return LintResult(display, findings, source)
 
     def _rule_types(self, path: Path) -> list[type[Rule]]:
-        is_test = (not self.settings.lint_tests) and self.settings.is_test_file(path)
-        ignored = self.settings.ignored_codes_for(path)
-        return [
-            r for r in self.rules if (r.lint_tests or not is_test) and not any(r.code.startswith(c) for c in ignored)
-        ]
+        return self._file_rules(path)[2]
 
-    def lint_module(self, module: cst.Module, source: SourceText, display: str, path: Path) -> list[Finding]:
+    def _file_rules(self, path: Path) -> tuple[bool, tuple[str, ...], list[type[Rule]]]:
+        """Whether ``path`` is a test file, the codes it ignores, and the rules that run on it
+        (remembered for the last file: asked before and after its parse)."""
+        key = (path, self.settings, tuple(self.rules))
+        last = getattr(self, "_last_file_rules", None)
+        if last is not None and last[0] == key:
+            return last[1]
         is_test = (not self.settings.lint_tests) and self.settings.is_test_file(path)
         ignored = self.settings.ignored_codes_for(path)
         rule_types = [
             r for r in self.rules if (r.lint_tests or not is_test) and not any(r.code.startswith(c) for c in ignored)
         ]
+        self._last_file_rules = (key, (is_test, ignored, rule_types))
+        return is_test, ignored, rule_types
+
+    def lint_module(self, module: cst.Module, source: SourceText, display: str, path: Path) -> list[Finding]:
+        is_test, ignored, rule_types = self._file_rules(path)
         rule_types = rules_for(rule_types, source.text, self.catalogue)  # prefilter.py
         try:
             return self._lint_module(module, source, display, path, is_test, ignored, rule_types)
@@ -134,7 +141,11 @@ class Linter:
             walk(module, ctx.stack, visit, leave)
             for rule in rules:
                 rule.finish()
-        return self._findings(ctx, module, source, display, ignored)
+        else:
+            rules = []
+        findings = self._findings(ctx, module, source, display, ignored)
+        _release(ctx, rules)
+        return findings
 
     def _internal_error(self, display: str, exc: Exception) -> Finding:
         import traceback
@@ -333,6 +344,18 @@ def _node_offsets(node: cst.CSTNode, positions, module: cst.Module, source: Sour
         if source.text[start - before : start].lstrip().startswith("(") and source.text[end : end + after].rstrip().endswith(")"):
             start, end = start - before, end + after
     return start, end
+
+
+def _release(ctx: FileContext, rules: list[Rule]) -> None:
+    """Break the file's reference cycles once its findings are made (scopes and bindings, facts
+    and the context, rules and the context), so that its tree is freed at once by reference
+    counting rather than by a garbage-collector pass over every node (about 6% of a run)."""
+    bindings = ctx.__dict__.get("bindings")
+    if bindings is not None and hasattr(bindings, "release"):
+        bindings.release()
+    for rule in rules:
+        rule.__dict__.clear()
+    ctx.__dict__.clear()
 
 
 @lru_cache(maxsize=None)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -154,10 +155,15 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+@lru_cache(maxsize=64)
+def _resolved_root(root: Path) -> Path:
+    return root.resolve()  # once per root, not once per file and pattern list
+
+
 def matches_any(path: Path, patterns, root: Path) -> bool:
     """Gitignore-like matching of a file against patterns relative to ``root``."""
     try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        relative = path.resolve().relative_to(_resolved_root(root)).as_posix()
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         relative = path.as_posix()
     parts = relative.split("/")

@@ -132,3 +132,12 @@ class Bindings:
 
     def snapshot(self) -> list[Scope]:
         return list(self.stack)
+
+    def release(self) -> None:
+        """Forget every binding (after the file's findings are made): scopes and bindings refer
+        to each other, and this lets the file's tree go by reference counting."""
+        for scope in {id(s): s for s in (self.module_scope, *self.stack, *(b.scope for b in self.all))
+                      if s is not None}.values():
+            scope.bindings.clear()
+        self.module_all.clear()
+        self.all.clear()
