@@ -155,9 +155,14 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-@lru_cache(maxsize=64)
 def _resolved_root(root: Path) -> Path:
-    return root.resolve()  # once per root, not once per file and pattern list
+    # once per root, not once per file and pattern list (a relative root depends on the cwd)
+    return _resolved_absolute(root) if root.is_absolute() else root.resolve()
+
+
+@lru_cache(maxsize=64)
+def _resolved_absolute(root: Path) -> Path:
+    return root.resolve()
 
 
 def matches_any(path: Path, patterns, root: Path) -> bool:
