@@ -11,7 +11,7 @@ import os
 
 PREFILTER = "prefilter"  # skip a file none of whose enabled rules can report (Rule.trigger_words)
 FAST_POSITIONS = "fast-positions"  # positions from one light codegen pass, not PositionProvider
-UNVALIDATED_PARSE = "unvalidated-parse"  # do not re-validate the nodes libcst's parser builds
+UNVALIDATED_PARSE = "unvalidated-parse"  # light, non-validating node constructors during the parse
 NAMES = (PREFILTER, FAST_POSITIONS, UNVALIDATED_PARSE)
 ENVIRONMENT_VARIABLE = "HYPERLINT_NO_SHORTCUTS"
 

@@ -75,6 +75,24 @@ def test_unvalidated_parse_builds_the_same_tree(code):
     assert parse_module(code).deep_equals(cst.parse_module(code))
 
 
+def test_light_constructors_take_exactly_libcst_parameters_and_defaults():
+    import dataclasses
+    import inspect
+
+    from hyperlint.parsing import _light_constructors
+
+    constructors = _light_constructors()
+    assert len(constructors) > 200  # every concrete node class
+    for cls, original, light in constructors:
+        expected, got = inspect.signature(original).parameters, inspect.signature(light).parameters
+        assert list(expected) == list(got), cls.__name__
+        for name, parameter in expected.items():
+            if parameter.default is dataclasses._HAS_DEFAULT_FACTORY:
+                assert got[name].default is dataclasses.MISSING, (cls.__name__, name)
+            else:
+                assert got[name].default is parameter.default, (cls.__name__, name)
+
+
 def _validated_nodes_while_parsing(code: str) -> int:
     base = cst._nodes.base.CSTNode
     real = base.__dict__["__post_init__"]
