@@ -1,7 +1,8 @@
-"""Equivalence of the fast-positions shortcut, node by node: for every ``step``-th file of a
-manifest, the position of every node from hyperlint's light codegen pass (positions.py) must
-equal libcst's ``PositionProvider``. Run by bench/run.py; prints one JSON line, exit 1 on any
-difference. (The findings comparison alone covers only the nodes that get reported.)
+"""Equivalence of two shortcuts, node by node, for every ``step``-th file of a manifest: the tree
+built with light constructors (parsing.py) must equal libcst's own (``deep_equals``), and the
+position of every node from hyperlint's light codegen pass (positions.py) must equal libcst's
+``PositionProvider``. Run by bench/run.py; prints one JSON line, exit 1 on any difference. (The
+findings comparison alone covers only the nodes that get reported.)
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import libcst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from hyperlint.parsing import parse_module
 from hyperlint.positions import FastPositions
 
 
@@ -21,9 +23,12 @@ def main() -> int:
     differences: list[str] = []
     for name in paths:
         try:
-            module = libcst.parse_module(Path(name).read_bytes().decode("utf-8"))
+            text = Path(name).read_bytes().decode("utf-8")
+            module = libcst.parse_module(text)
         except Exception:  # noqa: BLE001 - not parsable: nothing to compare
             continue
+        if not parse_module(text).deep_equals(module):
+            differences.append(f"{name}: the light constructors built a different tree")
         expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         fast = FastPositions(module)
         files += 1

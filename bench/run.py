@@ -305,7 +305,7 @@ def main() -> int:
                           env={SHORTCUTS_VARIABLE: switched_off}, keep_output=True)
             runs.append(run)
             comparisons.append(compare(f"every shortcut on vs off: {switched_off}", reference, canonical(run.output)))
-        print("  positions of every node, fast vs libcst's PositionProvider, every 8th file ...", end="", flush=True)
+        print("  every node, every 8th file: light-constructor tree and fast positions vs libcst's ...", end="", flush=True)
         checked = subprocess.run([sys.executable, str(BENCH / "check_positions.py"), str(full_manifest), "8"],
                                  capture_output=True, text=True, cwd=REPO)
         try:
@@ -314,7 +314,7 @@ def main() -> int:
             positions = {"files": 0, "nodes": 0, "differences": 1, "examples": [checked.stderr[-500:]]}
         print(f" {positions['nodes']} nodes in {positions['files']} files: "
               f"{'same' if not positions['differences'] else str(positions['differences']) + ' DIFFERENCES'}")
-        comparisons.append({"comparison": "fast positions vs PositionProvider (every node, every 8th file)",
+        comparisons.append({"comparison": "tree (deep_equals) and positions vs libcst's (every node, every 8th file)",
                             "findings": positions["nodes"], "missing": 0, "extra": 0,
                             "differences": positions["differences"], "examples": positions["examples"]})
     differences = sum(c["differences"] for c in comparisons)
