@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from hyperlint.cache import FindingsCache
 from hyperlint.finding import Applicability, Finding, Fix, Position
 from hyperlint.fixes import applicable
-from hyperlint.source import DecodeError, SourceText
+from hyperlint.source import DecodeError, SourceText, read_source_file
 
 if TYPE_CHECKING:
     from hyperlint.engine import Linter
@@ -118,7 +118,7 @@ def _lookup(cache: FindingsCache, path: Path, task: Task) -> tuple["FileOutcome 
     if not _cacheable(path):
         return None, _size(path)
     try:
-        data = path.read_bytes()
+        data = read_source_file(path)  # refuses FIFOs and devices rather than blocking on them
     except OSError:
         return None, 0
     display = display_path(path)

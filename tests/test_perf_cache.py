@@ -180,3 +180,14 @@ def test_findings_round_trip_through_the_codec():
 def test_findings_that_would_not_round_trip_are_not_encoded():
     lossy = Finding("HL101", "m", "a.py", Position(1, 1), Position(1, 2), None, extra={"pair": (1, 2)})
     assert encode_findings([lossy]) is None
+
+
+def test_a_fifo_is_refused_not_read_by_the_cache_lookup(project):
+    import os
+
+    fifo = project / "pipe.py"
+    os.mkfifo(fifo)
+    result = run("check", ".", "pipe.py", "--output-format", "json", cwd=project)
+    assert result.returncode == 1, result.stderr
+    pipe = [f for f in json.loads(result.stdout) if f["filename"].endswith("pipe.py")]
+    assert [f["code"] for f in pipe] == ["HL001"]
