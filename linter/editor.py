@@ -12,7 +12,7 @@ from typing import Callable
 
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, Linter, LintResult
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.fixes import fix_text
+from hyperlint.fixes import fix_text, single_edit  # noqa: F401  (re-exported for the server)
 from hyperlint.noqa import Directives, parse_directives, string_rows
 from hyperlint.settings import ConfigError, find_config, resolve_settings
 from hyperlint.source import SourceText
@@ -131,20 +131,6 @@ def _display(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
-
-
-def single_edit(old: str, new: str) -> TextEdit | None:
-    """One edit turning ``old`` into ``new``: the changed middle, without the common ends."""
-    if old == new:
-        return None
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
-    return TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix])
 
 
 def noqa_edits(source: SourceText, findings: list[Finding]) -> list[TextEdit | None]:

@@ -171,3 +171,17 @@ def _sync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(handle)
+
+
+def single_edit(old: str, new: str) -> TextEdit | None:
+    """One edit turning ``old`` into ``new``: the changed middle, without the common ends."""
+    if old == new:
+        return None
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    return TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix])

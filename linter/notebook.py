@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, Linter, LintResult
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.fixes import MAX_ROUNDS, apply_edits, applicable, write_atomic
+from hyperlint.fixes import MAX_ROUNDS, applicable, apply_edits, single_edit, write_atomic
 from hyperlint.ipython_magics import MaskedCell, mask_cell, split_lines
 from hyperlint.notebook_json import JsonLayoutError, NotebookLayout, scan_layout
 from hyperlint.source import SourceText, read_source_file
@@ -604,14 +604,7 @@ def _json_edit(notebook: Notebook, edits) -> TextEdit | None:
         for edit in sorted(cell_edits, key=lambda e: (e.start, e.end), reverse=True):
             text = text[: edit.start] + edit.content + text[edit.end :]
         sources[cell.index] = text
-    old, new = notebook.text, notebook.with_sources(sources)
-    prefix, limit = 0, min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
-    return TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix])
+    return single_edit(notebook.text, notebook.with_sources(sources))
 
 
 def lint_notebook_document(documents, text: str, path: Path, display: str) -> LintResult:
