@@ -295,12 +295,12 @@ def main() -> int:
     comparisons = []
     if not args.skip_equivalence:
         print("\nequivalence over the full corpus (complete findings, JSON):", flush=True)
-        from hyperlint.shortcuts import NAMES
+        from hyperlint.shortcuts import EDITOR_ONLY, NAMES
 
         reference = canonical(outputs["hyperlint cold default jobs"])
         comparisons.append(compare("--jobs 1 vs default jobs", reference, canonical(outputs["hyperlint cold --jobs 1"])))
         comparisons.append(compare("warm cache vs cold", reference, canonical(outputs["hyperlint warm default jobs"])))
-        for switched_off in ("all", *NAMES):
+        for switched_off in ("all", *(name for name in NAMES if name not in EDITOR_ONLY)):
             run = measure(f"shortcuts off: {switched_off}", "full", hyperlint_command(full, "--no-cache"), n_full,
                           env={SHORTCUTS_VARIABLE: switched_off}, keep_output=True)
             runs.append(run)

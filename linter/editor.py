@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, Linter, LintResult
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
 from hyperlint.fixes import fix_text, single_edit  # noqa: F401  (re-exported for the server)
+from hyperlint.incremental import IncrementalParser
 from hyperlint.noqa import Directives, parse_directives, string_rows
 from hyperlint.settings import ConfigError, find_config, resolve_settings
 from hyperlint.source import SourceText
+
+MAX_PARSED_BUFFERS = 8  # buffers whose last parse is kept for the next edit
 
 # findings a `# noqa` comment cannot silence: the file was not checked at all
 UNSUPPRESSIBLE = {PARSE_ERROR, INTERNAL_ERROR}
@@ -51,6 +55,8 @@ class DocumentLinter:
         self.fallback_root = fallback_root or Path.cwd()
         self._linters: dict[tuple, Linter] = {}
         self._lock = threading.Lock()
+        # per buffer: the parser that re-parses only what each edit changed (most recent last)
+        self._parsers: OrderedDict[Path, IncrementalParser] = OrderedDict()
 
     # --- settings ---------------------------------------------------------------------------
     def linter_for(self, path: Path) -> Linter:
@@ -105,7 +111,20 @@ class DocumentLinter:
 
     def lint_python(self, text: str, path: Path, display: str) -> LintResult:
         linter = self.linter_for(path)
-        return linter.lint_source(SourceText(text), display, path)
+        return linter.lint_source(SourceText(text), display, path, self.parser_for(path))
+
+    def parser_for(self, path: Path) -> IncrementalParser:
+        with self._lock:
+            parser = self._parsers.pop(path, None) or IncrementalParser()
+            self._parsers[path] = parser
+            while len(self._parsers) > MAX_PARSED_BUFFERS:
+                self._parsers.popitem(last=False)
+            return parser
+
+    def forget_buffer(self, path: Path | None) -> None:
+        """Drop what is kept for the buffer of ``path`` (it was closed)."""
+        with self._lock:
+            self._parsers.pop(self.document_path(path), None)
 
     def fixed_text(self, text: str, path: Path | None, unsafe: bool = False) -> str:
         """The buffer with every applicable fix applied (to a fixed point, never breaking the parse)."""

@@ -2,20 +2,20 @@
 then turn reports into findings (positions only for files that have any)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from hyperlint.catalogue import Catalogue, load_catalogue
 from hyperlint.context import FileContext
 from hyperlint.facts.names import dotted
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
 from hyperlint.noqa import parse_directives
-from hyperlint.parsing import parse_module
+from hyperlint.incremental import IncrementalParser, parse_whole
 from hyperlint.positions import resolve_positions
 from hyperlint.prefilter import nothing_to_check, rules_for
 from hyperlint.registry import ENGINE_CODES, all_rules
@@ -71,15 +71,19 @@ class Linter:
     def lint_text(self, text: str, display: str = "<stdin>", path: Path | None = None) -> LintResult:
         return self.lint_source(SourceText(text), display, path)
 
-    def lint_source(self, source: SourceText, display: str, path: Path | None = None) -> LintResult:
-        """Check one file under the per-file time budget and the parser guards (parse_guard.py)."""
-        return lint_guarded(self, source, display, path or Path(display))
+    def lint_source(self, source: SourceText, display: str, path: Path | None = None,
+                    parser: IncrementalParser | None = None) -> LintResult:
+        """Check one file under the per-file time budget and the parser guards (parse_guard.py).
+        ``parser``: an editor's parser for this buffer, which re-parses only what changed."""
+        return lint_guarded(self, source, display, path or Path(display), parser)
 
-    def _lint_source_unguarded(self, source: SourceText, display: str, path: Path) -> LintResult:
+    def _lint_source_unguarded(self, source: SourceText, display: str, path: Path,
+                               parser: IncrementalParser | None = None) -> LintResult:
         if nothing_to_check(self._rule_types(path), source.text, self.catalogue):
             return LintResult(display, [], source)  # no rule can report here (prefilter.py)
         try:
-            module = parse_module(source.text)
+            parsed = parser.parse(source.text) if parser is not None else parse_whole(source.text)
+            module = parsed.module
         except cst.ParserSyntaxError as exc:
             message, row, column = _syntax_error(source.text, exc)
             finding = self._error_finding(display, message, row, column)
@@ -92,7 +96,7 @@ class Linter:
         except Exception as exc:  # libcst raises a few other types on odd input
             message = f"cannot parse: {type(exc).__name__}: {exc}".split("\n")[0]
             return LintResult(display, [self._error_finding(display, message, 1, 1)], source, error=message)
-        findings = self.lint_module(module, source, display, path)
+        findings = self.lint_module(module, source, display, path, parsed.positions)
         if "\x0c" in source.text and findings and module.code != source.text:
             findings = _without_automatic_fixes(findings)
         return LintResult(display, findings, source)
@@ -115,17 +119,21 @@ class Linter:
         self._last_file_rules = (key, (is_test, ignored, rule_types))
         return is_test, ignored, rule_types
 
-    def lint_module(self, module: cst.Module, source: SourceText, display: str, path: Path) -> list[Finding]:
+    def lint_module(self, module: cst.Module, source: SourceText, display: str, path: Path,
+                    positions: Callable[[], Mapping[cst.CSTNode, CodeRange]] | None = None) -> list[Finding]:
+        """``positions``: gives the module's node positions (resolved here when not given)."""
         is_test, ignored, rule_types = self._file_rules(path)
         rule_types = rules_for(rule_types, source.text, self.catalogue)  # prefilter.py
         try:
-            return self._lint_module(module, source, display, path, is_test, ignored, rule_types)
+            return self._lint_module(module, source, display, path, is_test, ignored, rule_types,
+                                     positions or (lambda: resolve_positions(module)))
         except RecursionError:
             raise  # parse_guard retries with a deeper stack
         except Exception as exc:  # a bug in hyperlint must not stop the run
             return [self._internal_error(display, exc)]
 
-    def _lint_module(self, module, source: SourceText, display: str, path: Path, is_test, ignored, rule_types):
+    def _lint_module(self, module, source: SourceText, display: str, path: Path, is_test, ignored, rule_types,
+                     positions):
         ctx = FileContext(display, source, module, self.settings, self.catalogue, is_test)
         if rule_types:
             rules = [r(ctx, self.settings.rule_options.get(r.code)) for r in rule_types]
@@ -143,7 +151,7 @@ class Linter:
                 rule.finish()
         else:
             rules = []
-        findings = self._findings(ctx, module, source, display, ignored)
+        findings = self._findings(ctx, module, source, display, ignored, positions)
         _release(ctx, rules)
         return findings
 
@@ -159,11 +167,12 @@ class Linter:
         )
 
     # --- reports -> findings --------------------------------------------------------------------
-    def _findings(self, ctx: FileContext, module, source: SourceText, display: str, ignored) -> list[Finding]:
+    def _findings(self, ctx: FileContext, module, source: SourceText, display: str, ignored,
+                  resolve: Callable[[], Mapping[cst.CSTNode, CodeRange]]) -> list[Finding]:
         directives = parse_directives(source.text)
         if not ctx.reports and not directives.lines:
             return []
-        positions = resolve_positions(module) if ctx.reports else {}
+        positions = resolve() if ctx.reports else {}
         findings: list[Finding] = []
         seen: set[tuple] = set()
         planned: dict = {}  # fix planner -> the (report, finding) pairs it plans together

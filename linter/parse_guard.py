@@ -227,17 +227,17 @@ def call_with_deep_stack(work: Callable[[], Any], timeout: float | None) -> Any:
 
 
 # --- checking one file under all the guards -----------------------------------------------------
-def lint_guarded(linter: "Linter", source: "SourceText", display: str, path: Path) -> "LintResult":
+def lint_guarded(linter: "Linter", source: "SourceText", display: str, path: Path, parser=None) -> "LintResult":
     try:
         with time_budget(linter.settings.per_file_timeout):
-            return _lint(linter, source, display, path)
+            return _lint(linter, source, display, path, parser)
     except FileTimeout:
         return timeout_result(linter, source, display)
 
 
-def _lint(linter: "Linter", source: "SourceText", display: str, path: Path) -> "LintResult":
+def _lint(linter: "Linter", source: "SourceText", display: str, path: Path, parser=None) -> "LintResult":
     def check() -> "LintResult":
-        return _with_deep_stack_retry(linter, source, display, path)
+        return _with_deep_stack_retry(linter, source, display, path, parser)
 
     risk = parse_risk(source.text)
     if risk is None:
@@ -263,9 +263,10 @@ def _lint(linter: "Linter", source: "SourceText", display: str, path: Path) -> "
     return check()  # no fork on this system, or the child could not send its answer
 
 
-def _with_deep_stack_retry(linter: "Linter", source: "SourceText", display: str, path: Path) -> "LintResult":
+def _with_deep_stack_retry(linter: "Linter", source: "SourceText", display: str, path: Path,
+                           parser=None) -> "LintResult":
     def work() -> "LintResult":
-        return linter._lint_source_unguarded(source, display, path)
+        return linter._lint_source_unguarded(source, display, path, parser)
 
     try:
         return work()

@@ -96,6 +96,11 @@ class FastPositions(Mapping):
         self._ranges = state.ranges
         self._nodes: dict[int, cst.CSTNode] | None = None
 
+    @property
+    def ranges(self) -> dict[int, _Range]:
+        """``id(node) -> (start line, start column, end line, end column)`` for every node."""
+        return self._ranges
+
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         found = self._ranges[id(node)]
         return CodeRange(CodePosition(found[0], found[1]), CodePosition(found[2], found[3]))

@@ -137,6 +137,12 @@ class HyperlintServer(LanguageServer):
             logger.error("fixing %s failed: %s", path, exc)
             return text
 
+    def forget_buffer_blocking(self, path: Path) -> None:
+        try:
+            self.worker.call("forget_buffer", path)
+        except WorkerFailed:
+            pass  # a new worker keeps nothing
+
     def forget_settings_blocking(self) -> None:
         try:
             self.worker.call("forget_settings")
@@ -216,7 +222,9 @@ class HyperlintServer(LanguageServer):
         task = self.pending.pop(uri, None)
         if task is not None:
             task.cancel()
-        if self.documents.pop(uri, None) is not None:
+        document = self.documents.pop(uri, None)
+        if document is not None:
+            self.lint_thread.submit(self.forget_buffer_blocking, self.file_path(document))
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
 
     def stop_work(self) -> None:

@@ -12,7 +12,10 @@ import os
 PREFILTER = "prefilter"  # skip a file none of whose enabled rules can report (Rule.trigger_words)
 FAST_POSITIONS = "fast-positions"  # positions from one light codegen pass, not PositionProvider
 UNVALIDATED_PARSE = "unvalidated-parse"  # light, non-validating node constructors during the parse
-NAMES = (PREFILTER, FAST_POSITIONS, UNVALIDATED_PARSE)
+# editors only: re-parse the top-level statements an edit touched, not the whole buffer
+INCREMENTAL_PARSE = "incremental-parse"
+NAMES = (PREFILTER, FAST_POSITIONS, UNVALIDATED_PARSE, INCREMENTAL_PARSE)
+EDITOR_ONLY = (INCREMENTAL_PARSE,)  # no effect on a `hyperlint check` run
 ENVIRONMENT_VARIABLE = "HYPERLINT_NO_SHORTCUTS"
 
 _parsed: dict[str, frozenset[str]] = {}
