@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hyperlint.budget import FileTimeout, time_budget
 from hyperlint.discovery import discover
-from hyperlint.engine import PARSE_ERROR, Linter, LintResult
+from hyperlint.engine import PARSE_ERROR, Linter
 from hyperlint.finding import Applicability, Finding, Fix, Position
 from hyperlint.fixes import FixOutcome, fix_text, write_atomic
 from hyperlint.parse_guard import timeout_result

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Callable
 
 import libcst as cst
 
@@ -114,23 +116,20 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return None
         if _sweep_setup(ctx, change, ancestors):
             return None
-        check = None
+        check: Callable[[], bool] | None = None  # decided after the traversal
         if not ctx.configs.is_config(obj):
             attr = self_attribute(obj)
             owner = ctx.enclosing_class()
             if attr is None or owner is None:
                 return None
             configs = ctx.configs
-
-            def check(owner=owner, attr=attr) -> bool:
-                return configs.self_attribute_is_config(owner, attr)
+            check = partial(configs.self_attribute_is_config, owner, attr)
         elif is_fresh_copy(ctx, obj):
             return None
         else:
             depth = built_at(ctx, obj, ancestors)
             if depth is not None:
-                def check(depth=depth) -> bool:
-                    return not built_during_training(ctx, ancestors, depth)
+                check = partial(_not_built_during_training, ctx, ancestors, depth)
         kind, root, description = describe_config(ctx, obj, ancestors)
         text = change_text(ctx, change)
         target = code_text(ctx, change.target, 50) if change.target is not None else root
@@ -213,6 +212,10 @@ def built_at(ctx, obj: cst.BaseExpression, ancestors) -> int | None:
         if ancestors[index] is binding.block:
             return index
     return None
+
+
+def _not_built_during_training(ctx, ancestors, depth: int) -> bool:
+    return not built_during_training(ctx, ancestors, depth)
 
 
 def built_during_training(ctx, ancestors, depth: int) -> bool:

@@ -4,7 +4,6 @@ records network use, the import of any module of the checked tree and the execut
 compiled from it; the checked files would also leave marker files if they ever ran."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
