@@ -239,7 +239,7 @@ def rule(code: str | None, show_all: bool, output_format: str) -> None:
 @cli.command()
 @click.option("--stdio", is_flag=True, help="Talk over stdin/stdout (the default and only transport).")
 @click.option("--debounce", type=click.FloatRange(min=0), default=None,
-              help="Seconds of quiet after a burst of edits before re-linting (default 0.3).")
+              help="Seconds of quiet after edits that come faster than this before re-linting (default 0.05).")
 def server(stdio: bool, debounce: float | None) -> None:
     """Run the language server (LSP over stdio) for editors."""
     try:

@@ -35,7 +35,10 @@ from hyperlint.rule import DOCS_URL
 
 SOURCE = "hyperlint"
 FIX_ALL_KIND = "source.fixAll.hyperlint"
-DEFAULT_DEBOUNCE = 0.3  # seconds of quiet after a burst of changes before linting again
+# seconds of quiet after changes that come faster than this (a paste, multi-cursor or editor-made
+# edits, key repeat) before linting again; a change after a pause is linted at once, and a lint of
+# text that has changed since is interrupted, so typing costs at most one stale lint
+DEFAULT_DEBOUNCE = 0.05
 CONFIG_FILES = ("pyproject.toml", "hyperlint.toml")
 NOTEBOOK_CELL_SCHEME = "vscode-notebook-cell"
 ERROR_CODES = {PARSE_ERROR, INTERNAL_ERROR}
