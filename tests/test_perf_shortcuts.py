@@ -11,8 +11,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 from perf_support import findings_json, write_project
 
-import hyperlint.engine as engine
-from hyperlint import prefilter, shortcuts
+from hyperlint import incremental, prefilter, shortcuts
 from hyperlint.parsing import parse_module
 from hyperlint.positions import FastPositions, resolve_positions
 from hyperlint.rule import Rule
@@ -155,7 +154,7 @@ def _count_parses(monkeypatch) -> list:
         calls.append(text)
         return parse_module(text)
 
-    monkeypatch.setattr(engine, "parse_module", counting)
+    monkeypatch.setattr(incremental, "parse_module", counting)  # the engine parses through it
     return calls
 
 
