@@ -73,14 +73,15 @@ def cli() -> None:
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit with 1 if any fix was applied.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this config file.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--ignore-noqa", is_flag=True, help="Report findings even where a `# noqa` comment suppresses them.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: all cores].")
 @click.option("--no-shortcuts", is_flag=True, hidden=True,
               help="Switch off the engine's shortcuts (for checking that they change nothing).")
 @adoption_options
 def check(paths, select, ignore, extend_select, output_format, statistics, exit_zero, quiet, fix, unsafe_fixes,
-          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache, jobs=None, no_shortcuts=False,
-          **adoption) -> None:
+          diff, show_fixes, exit_non_zero_on_fix, config_file, no_cache, ignore_noqa=False, jobs=None,
+          no_shortcuts=False, **adoption) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     from hyperlint import cli_adoption
     from hyperlint.runner import run_check
@@ -95,6 +96,8 @@ def check(paths, select, ignore, extend_select, output_format, statistics, exit_
     paths = list(paths) or [Path(".")]
     try:
         settings = load_settings(paths, config_file)
+        if ignore_noqa:
+            settings = settings.with_overrides(ignore_noqa=True)
         enabled = effective_codes(settings, _codes(select), _codes(ignore), _codes(extend_select))
         if adoption["force_exclude"]:
             from hyperlint.force_exclude import drop_excluded

@@ -51,8 +51,14 @@ SUFFIX_LINTERS[".ipynb-cell"] = _lint_notebook_cell
 class DocumentLinter:
     """Lints buffer texts; keeps one ``Linter`` per configuration file (re-read when it changes)."""
 
-    def __init__(self, fallback_root: Path | None = None) -> None:
+    def __init__(self, fallback_root: Path | None = None, *, keep_parses: bool = True,
+                 ignore_noqa: bool = False) -> None:
+        """``keep_parses``: keep each buffer's last parse, so that its next text re-parses only
+        what changed (an editor; not a one-pass front end). ``ignore_noqa``: report what
+        ``# noqa`` comments suppress."""
         self.fallback_root = fallback_root or Path.cwd()
+        self.keep_parses = keep_parses
+        self.ignore_noqa = ignore_noqa
         self._linters: dict[tuple, Linter] = {}
         self._lock = threading.Lock()
         # per buffer: the parser that re-parses only what each edit changed (most recent last)
@@ -76,6 +82,8 @@ class DocumentLinter:
             linter = self._linters.get(key)
             if linter is None:
                 settings = resolve_settings(path, config)
+                if self.ignore_noqa:
+                    settings = settings.with_overrides(ignore_noqa=True)
                 linter = Linter(settings, effective_codes(settings))
                 self._linters = {k: v for k, v in self._linters.items() if k[0] != key[0]}
                 self._linters[key] = linter
@@ -111,7 +119,8 @@ class DocumentLinter:
 
     def lint_python(self, text: str, path: Path, display: str) -> LintResult:
         linter = self.linter_for(path)
-        return linter.lint_source(SourceText(text), display, path, self.parser_for(path))
+        parser = self.parser_for(path) if self.keep_parses else None
+        return linter.lint_source(SourceText(text), display, path, parser)
 
     def parser_for(self, path: Path) -> IncrementalParser:
         with self._lock:

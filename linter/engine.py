@@ -14,7 +14,7 @@ from hyperlint.catalogue import Catalogue, load_catalogue
 from hyperlint.context import FileContext
 from hyperlint.facts.names import dotted
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.noqa import parse_directives
+from hyperlint.noqa import Directives, parse_directives
 from hyperlint.incremental import IncrementalParser, parse_whole
 from hyperlint.positions import resolve_positions
 from hyperlint.prefilter import nothing_to_check, rules_for
@@ -170,6 +170,8 @@ class Linter:
     def _findings(self, ctx: FileContext, module, source: SourceText, display: str, ignored,
                   resolve: Callable[[], Mapping[cst.CSTNode, CodeRange]]) -> list[Finding]:
         directives = parse_directives(source.text)
+        if self.settings.ignore_noqa:  # nothing suppressed, nothing unused; rows for new comments kept
+            directives = Directives(string_rows=directives.string_rows)
         if not ctx.reports and not directives.lines:
             return []
         positions = resolve() if ctx.reports else {}

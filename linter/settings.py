@@ -131,6 +131,8 @@ class Settings:
     config_classes: frozenset[str] = frozenset()
     rule_options: dict = field(default_factory=dict)
     per_file_timeout: float = 10.0
+    # report what `# noqa` comments would suppress (`--ignore-noqa`, flake8's `--disable-noqa`)
+    ignore_noqa: bool = False
     # the folder paths in the config are relative to
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None

@@ -42,9 +42,9 @@ def flake8(path: Path, *extra: str, stdin: str | None = None) -> list[tuple[int,
     return sorted((int(row), int(col), code, text) for row, col, code, text in rows)
 
 
-def hyperlint(path: Path) -> list[tuple[int, int, str, str]]:
+def hyperlint(path: Path, *extra: str) -> list[tuple[int, int, str, str]]:
     out = subprocess.run(
-        [sys.executable, "-m", "hyperlint", "check", "--output-format", "json", path.name],
+        [sys.executable, "-m", "hyperlint", "check", "--output-format", "json", *extra, path.name],
         capture_output=True, text=True, cwd=path.parent,
     )
     assert out.returncode in (0, 1), out.stderr
@@ -77,6 +77,16 @@ def test_noqa_suppresses_exactly_what_the_cli_suppresses(train: Path):
     assert 6 not in reported_rows  # `# noqa: HL101` on the reported line
     assert lines.index("    step_size=30,") + 1 not in reported_rows  # noqa on the statement's last line
     assert (5, lines[4].index("# noqa") + 1, "HL002") in {(r, c, code) for r, c, code, _ in flake8(train)}
+
+
+def test_disable_noqa_reports_what_noqa_comments_suppress_like_the_cli_ignore_noqa(train: Path):
+    train.write_text("# hyperlint: noqa: HL3\n" + TRAIN, encoding="utf-8")
+    reported = flake8(train, "--disable-noqa")
+    assert reported == hyperlint(train, "--ignore-noqa")
+    rows = {row for row, _, code, _ in reported if code == "HL101"}
+    assert 7 in rows  # `# noqa: HL101` on the reported line (one line down: the file-level comment)
+    assert not any(code == "HL002" for _, _, code, _ in reported)  # no directive is "unused" now
+    assert 7 not in {row for row, _, code, _ in flake8(train) if code == "HL101"}
 
 
 def test_project_configuration_applies(train: Path):
