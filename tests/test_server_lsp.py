@@ -451,3 +451,50 @@ async def test_rule_fixes_safe_and_unsafe(client: LanguageClient, tmp_path: Path
     assert "    with torch.no_grad():\n        p.clamp_(-0.01, 0.01)\n" in buffer.text
     assert await buffer.diagnostics() == []
 
+
+
+def _many_functions(count: int) -> str:
+    """A buffer of several training functions: an edit in one of them is re-parsed alone."""
+    head = "import torch\nfrom torch import nn\n"
+    body = "".join(
+        f"\n\ndef train_{i}(model, loader):\n"
+        f"    optimizer = torch.optim.SGD(model.parameters(), lr=0.0{i + 1}, momentum=0.9)\n"
+        "    for epoch in range(3):\n"
+        "        for x, y in loader:\n"
+        "            optimizer.zero_grad()\n"
+        "            nn.functional.cross_entropy(model(x), y).backward()\n"
+        "            optimizer.step()\n"
+        for i in range(count)
+    )
+    return head + body
+
+
+async def test_diagnostics_after_edits_match_a_fresh_cli_run(client: LanguageClient, tmp_path: Path):
+    """The server re-parses only the statements an edit touched; what it publishes after each
+    edit (lines shifted above, a literal changed, a block added) is what the CLI says of the text."""
+    buffer = Buffer(client, tmp_path / "train.py", _many_functions(8))
+    buffer.open()
+    await buffer.diagnostics()
+    copy = tmp_path / "copy" / "train.py"
+    copy.parent.mkdir()
+
+    def expected() -> list[tuple]:
+        copy.write_text(buffer.text)
+        return sorted((f["code"], f["location"]["row"] - 1, f["location"]["column"] - 1,
+                       f["end_location"]["row"] - 1, f["end_location"]["column"] - 1) for f in cli_json(copy))
+
+    def published(diagnostics) -> list[tuple]:
+        return sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
+                      for d in diagnostics)
+
+    lines = buffer.text.splitlines()
+    third = lines.index("def train_2(model, loader):")
+    buffer.edit((third + 1, 0), (third + 1, 0), "    # a comment and a blank line shift what follows\n\n")
+    assert published(await buffer.diagnostics()) == expected()
+    sixth = buffer.text.splitlines().index("def train_5(model, loader):") + 1
+    column = buffer.text.splitlines()[sixth].index("momentum=0.9")
+    buffer.edit((sixth, column), (sixth, column + len("momentum=0.9")), "momentum=args.momentum")
+    assert published(await buffer.diagnostics()) == expected()
+    buffer.edit((3, 0), (3, 0), "BATCH_SIZE = 64\nloader = torch.utils.data.DataLoader(data, batch_size=BATCH_SIZE)\n\n")
+    after = published(await buffer.diagnostics())
+    assert after == expected() and any(code == "HL102" for code, *_ in after)
