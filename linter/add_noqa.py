@@ -18,7 +18,7 @@ from typing import Iterable
 import libcst as cst
 
 from hyperlint.finding import Finding
-from hyperlint.fixes import write_atomic
+from hyperlint.atomic import write_atomic
 from hyperlint.noqa import parse_directives
 from hyperlint.source import SourceText
 

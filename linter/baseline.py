@@ -16,7 +16,7 @@ from typing import Callable
 
 from hyperlint.finding import Finding
 from hyperlint.fingerprint import finding_keys
-from hyperlint.fixes import write_atomic
+from hyperlint.atomic import write_atomic
 from hyperlint.source import SourceText
 
 FORMAT_VERSION = 1

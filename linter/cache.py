@@ -15,12 +15,12 @@ import json
 import os
 import shutil
 import sys
-import uuid
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from hyperlint import __version__, shortcuts
+from hyperlint.atomic import write_atomic
 from hyperlint.finding import Finding
 from hyperlint.finding_codec import findings_from_data, findings_to_data
 from hyperlint.settings import Settings
@@ -131,7 +131,7 @@ class FindingsCache:
         try:
             self._prepare()
             entry.parent.mkdir(parents=True, exist_ok=True)
-            _replace_atomically(entry, f"hyperlint-cache {FORMAT} {key}\n{body}")
+            write_atomic(entry, f"hyperlint-cache {FORMAT} {key}\n{body}".encode("utf-8"), durable=False)
         except OSError:
             return False  # a read-only checkout or a full disk: run without caching
         return True
@@ -166,22 +166,6 @@ class FindingsCache:
 
 def _write_small(path: Path, text: str) -> None:
     try:
-        _replace_atomically(path, text)
+        write_atomic(path, text.encode("utf-8"), durable=False)
     except OSError:
         pass
-
-
-def _replace_atomically(path: Path, text: str) -> None:
-    """Write a uniquely named file beside ``path``, then rename it over ``path``."""
-    temp = path.parent / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise

@@ -2,12 +2,8 @@
 written atomically with the file's permissions kept."""
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import libcst as cst
@@ -121,56 +117,6 @@ def _compiles(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so an interruption leaves the old or the new file."""
-    path = Path(path)
-    target = path.resolve()
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        mode = 0o644
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".hyperlint-tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        _keep_owner(temp, target)
-        os.replace(temp, target)
-        _sync_directory(target.parent)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def _keep_owner(temp: str, target: Path) -> None:
-    """Give the new file the old one's owner and group where we may (as root, or our own group)."""
-    try:
-        info = os.stat(target)
-        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
-            os.chown(temp, info.st_uid, info.st_gid)
-    except (OSError, AttributeError):
-        pass
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
 
 
 def single_edit(old: str, new: str) -> TextEdit | None:

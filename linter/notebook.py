@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, Linter, LintResult
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.fixes import MAX_ROUNDS, applicable, apply_edits, single_edit, write_atomic
+from hyperlint.atomic import write_atomic
+from hyperlint.fixes import MAX_ROUNDS, applicable, apply_edits, single_edit
 from hyperlint.ipython_magics import MaskedCell, mask_cell, split_lines
 from hyperlint.notebook_json import JsonLayoutError, NotebookLayout, scan_layout
 from hyperlint.source import SourceText, read_source_file

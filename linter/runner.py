@@ -9,7 +9,8 @@ from hyperlint.budget import FileTimeout, time_budget
 from hyperlint.discovery import discover
 from hyperlint.engine import PARSE_ERROR, Linter
 from hyperlint.finding import Applicability, Finding, Fix, Position
-from hyperlint.fixes import FixOutcome, fix_text, write_atomic
+from hyperlint.atomic import write_atomic
+from hyperlint.fixes import FixOutcome, fix_text
 from hyperlint.parse_guard import timeout_result
 from hyperlint.settings import Settings
 from hyperlint.source import SourceText

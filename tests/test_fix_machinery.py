@@ -7,7 +7,8 @@ from pathlib import Path
 
 import hyperlint.runner as runner
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.fixes import apply_edits, fix_text, write_atomic
+from hyperlint.atomic import write_atomic
+from hyperlint.fixes import apply_edits, fix_text
 from hyperlint.testing import make_linter
 
 

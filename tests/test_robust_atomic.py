@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hyperlint.runner as runner
-from hyperlint.fixes import write_atomic
+from hyperlint.atomic import write_atomic
 from hyperlint.registry import select_codes
 from hyperlint.settings import Settings
 
