@@ -319,6 +319,95 @@ def evaluation_only_name(name: str) -> bool:
     return "batch" in name.lower() and bool(_EVAL_ONLY_NAME.search(name))
 
 
+# evaluation, validation and inference: a name made of such words (val_loader, eval_dataset,
+# evaluate_perplexity, test_dataloader) names something that cannot change what is trained
+_EVAL_WORD = re.compile(
+    r"^(eval|evals|evaluate|evaluator|evaluation|test|tests|testing|tester|val|valid|validate|validator|"
+    r"validation|dev|infer|inference|inferencer|predict|predictor|prediction|predictions|holdout)$",
+    re.I,
+)
+_TRAIN_WORD = re.compile(r"^(train|training|trainer|fit|finetune|optimize|update|learn)$", re.I)
+
+
+def evaluation_name(name: str) -> bool:
+    """A name that says evaluation and not training: ``val_loader``, ``evaluate_perplexity``,
+    ``test``; not ``train_and_evaluate`` nor ``train_test_split``."""
+    words = [w for w in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name) if w]
+    return any(_EVAL_WORD.match(w) for w in words) and not any(_TRAIN_WORD.match(w) for w in words)
+
+
+def _string_value(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _names_evaluation_data(node: cst.BaseExpression) -> bool:
+    """A dataset expression that says it is held-out data: ``eval_dataset``, ``self.val_set``,
+    ``ds["test"]``, ``datasets.MNIST(root, train=False)``, ``load_dataset(name, split="validation")``."""
+    if isinstance(node, cst.Name):
+        return evaluation_name(node.value)
+    if isinstance(node, cst.Attribute):
+        return evaluation_name(node.attr.value)
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = _string_value(node.slice[0].slice.value)
+        return key is not None and evaluation_name(key.split("[", 1)[0])
+    if isinstance(node, cst.Call):
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            if arg.keyword.value == "train" and isinstance(arg.value, cst.Name) and arg.value.value == "False":
+                return True
+            if arg.keyword.value == "split":
+                key = _string_value(arg.value)
+                if key is not None and evaluation_name(key.split("[", 1)[0]):
+                    return True
+    return False
+
+
+def evaluation_only_call(ctx: "FileContext", call: cst.Call, ancestors) -> bool:
+    """The call builds evaluation/inference data (its batch size cannot change training): it is
+    bound to an evaluation name (``val_loader = DataLoader(...)``, ``{"valid": DataLoader(...)}``),
+    reads held-out data, or runs in an evaluation function (``def evaluate(...)``,
+    Lightning's ``val_dataloader``)."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    dataset = positional[0].value if positional else next(
+        (a.value for a in call.args if a.keyword is not None and a.keyword.value in ("dataset", "data")), None
+    )
+    if dataset is not None and _names_evaluation_data(dataset):
+        return True
+    chain = list(ancestors)
+    index = max((i for i, node in enumerate(chain) if node is call), default=len(chain) - 1)
+    for node in reversed(chain[:index]):
+        if isinstance(node, cst.DictElement):
+            key = _string_value(node.key)
+            if key is not None:
+                return evaluation_name(key)
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            names = [dotted(t) for t in targets if isinstance(t, (cst.Name, cst.Attribute))]
+            if any(name and evaluation_name(name.rsplit(".", 1)[-1]) for name in names):
+                return True
+            break
+        elif isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            break
+    for node in reversed(chain[:index]):
+        if isinstance(node, cst.FunctionDef):
+            return evaluation_name(node.name.value)
+    return False
+
+
+def drop_evaluation_batch_sizes(ctx: "FileContext", call: cst.Call, slots: list[SlotArgument]) -> list[SlotArgument]:
+    """Without the batch sizes of an evaluation-only loader (RULES: not scored; an engineer does
+    not tune them as training hyperparameters)."""
+    if not any("batch_size" in s.slot for s in slots):
+        return slots
+    if not evaluation_only_call(ctx, call, ctx.stack):
+        return slots
+    return [s for s in slots if "batch_size" not in s.slot]
+
+
 def keyword_value_acceptable(slot: SlotArgument) -> bool:
     """For keyword matches on unknown callees: numbers and bools only, and no sentinel -1/None;
     a batch size given to an export/inference/evaluation function is not a training hyperparameter."""

@@ -5,7 +5,13 @@ import libcst as cst
 
 from hyperlint.rule import Invalid, Rule, Valid
 from hyperlint.rules._config_fix import plan_fixes
-from hyperlint.rules._hyperparameters import exempt_context, is_literal, report_literal_slots, slot_arguments
+from hyperlint.rules._hyperparameters import (
+    drop_evaluation_batch_sizes,
+    exempt_context,
+    is_literal,
+    report_literal_slots,
+    slot_arguments,
+)
 
 
 class HardcodedHyperparameter(Rule):
@@ -98,7 +104,9 @@ class HardcodedHyperparameter(Rule):
         literal = [s for s in slots if is_literal(s.argument.value) and not _is_none(s.argument.value)]
         if not literal or exempt_context(self.ctx, self.ctx.stack):
             return
-        report_literal_slots(self, node, literal)
+        literal = drop_evaluation_batch_sizes(self.ctx, node, literal)
+        if literal:
+            report_literal_slots(self, node, literal)
 
 
 def _is_none(node: cst.CSTNode) -> bool:

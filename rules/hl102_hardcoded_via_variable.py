@@ -9,6 +9,7 @@ from hyperlint.rule import Rule, Valid
 from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import (
     describe_slot,
+    drop_evaluation_batch_sizes,
     evaluation_only_name,
     exempt_context,
     is_literal,
@@ -100,6 +101,8 @@ class HardcodedHyperparameterVariable(Rule):
                 found.append((slot, where.sources))
         if not found or exempt_context(self.ctx, self.ctx.stack):
             return
+        kept = drop_evaluation_batch_sizes(self.ctx, node, [slot for slot, _ in found])
+        found = [(slot, sources) for slot, sources in found if slot in kept]
         for slot, sources in found:
             if evaluation_only_name(slot.slot):
                 continue

@@ -10,6 +10,7 @@ from hyperlint.rules._hyperparameters import (
     report_literal_slots,
     SlotArgument,
     callee_label,
+    drop_evaluation_batch_sizes,
     exempt_context,
     in_model_definition,
     is_literal,
@@ -96,4 +97,6 @@ class HardcodedHyperparameterKeyword(Rule):
         literal = [s for s in literal if not (isinstance(s.argument.value, cst.Name))]
         if not literal or exempt_context(self.ctx, self.ctx.stack) or in_model_definition(self.ctx, self.ctx.stack):
             return
-        report_literal_slots(self, node, literal)
+        literal = drop_evaluation_batch_sizes(self.ctx, node, literal)
+        if literal:
+            report_literal_slots(self, node, literal)

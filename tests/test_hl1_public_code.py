@@ -1,0 +1,55 @@
+"""HL1 precision on patterns found in public training code (Lightning, minGPT, PEFT, ignite,
+optuna, flax, yolov5, detectron2, LightGBM examples): each false positive is reproduced next to
+the real violation the rule must still report."""
+from hyperlint.testing import lint
+
+
+def found(source, select=("HL1",), **kwargs):
+    return [(f.code, f.start.row) for f in lint(source, select, **kwargs)]
+
+
+# --- evaluation-only loaders: their batch size cannot change training ------------------------
+
+def test_eval_loader_bound_to_evaluation_name_is_not_reported():
+    source = (
+        "from torch.utils.data import DataLoader\n"
+        "train_loader = DataLoader(ds_train, batch_size=32)\n"  # reported
+        "valid_loader = DataLoader(ds_valid, batch_size=32)\n"
+        "loaders = {'train': DataLoader(a, batch_size=100), 'valid': DataLoader(b, batch_size=100)}\n"
+    )
+    assert found(source) == [("HL101", 2), ("HL101", 4)]
+
+
+def test_eval_loader_in_evaluation_function_or_on_held_out_data_is_not_reported():
+    source = (
+        "import torch\n"
+        "from torch.utils.data import DataLoader\n"
+        "from torchvision import datasets\n"
+        "def evaluate_perplexity(model, dataset):\n"
+        "    loader = DataLoader(dataset, batch_size=2)\n"
+        "def eval_split(trainer, split):\n"
+        "    loader = DataLoader(data[split], batch_size=100)\n"
+        "def accuracy(model):\n"
+        "    loader = DataLoader(eval_dataset, batch_size=8)\n"
+        "    other = DataLoader(common_voice['test'], batch_size=8)\n"
+        "    mnist = DataLoader(datasets.MNIST('.', train=False), batch_size=1000)\n"
+        "class Data(LightningDataModule):\n"
+        "    def train_dataloader(self):\n"
+        "        return DataLoader(self.train_set, batch_size=64)\n"  # reported
+        "    def val_dataloader(self):\n"
+        "        return DataLoader(self.val_set, batch_size=64)\n"
+        "def train_and_evaluate(model):\n"
+        "    loader = DataLoader(train_set, batch_size=16)\n"  # reported: a training function
+    )
+    assert found(source) == [("HL101", 14), ("HL101", 18)]
+
+
+def test_constant_feeding_only_an_eval_loader_is_not_reported():
+    source = (
+        "from torch.utils.data import DataLoader\n"
+        "batch_size = 10\n"  # reported: the training loader
+        "train_loader = DataLoader(train_ds, batch_size=batch_size, shuffle=True)\n"
+        "batch_size = 10\n"
+        "test_loader = DataLoader(test_ds, batch_size=batch_size, shuffle=False)\n"
+    )
+    assert found(source) == [("HL102", 2)]
