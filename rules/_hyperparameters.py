@@ -291,7 +291,7 @@ def _slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
 
 _NOT_TRAINING_CALLEE = re.compile(
     r"(export|predict|infer|inference|eval|evaluate|evaluation|test|valid|validate|validation|generate|sample|"
-    r"benchmark|profile|summary|encode|embed|score|decode|translate|serve|onnx|trace|warmup_cache)",
+    r"benchmark|profile|summary|encode|embed|score|decode|translate|serve|onnx|trace|warmup_cache|dummy)",
     re.I,
 )
 
@@ -416,6 +416,10 @@ def keyword_value_acceptable(slot: SlotArgument) -> bool:
         return True
     if "batch_size" in slot.slot and _NOT_TRAINING_CALLEE.search(slot.callee.rsplit(".", 1)[-1]):
         return False
+    if any(evaluation_name(part) for part in slot.callee.split(".")):
+        return False  # evaluator.run(data, max_epochs=1), self._test_v100(num_epochs=2)
+    if "batch_size" in slot.slot and isinstance(value, cst.Integer) and value.evaluated_value == 1:
+        return False  # a single-example batch is a shape (dummy inputs, attention masks), not a tuned value
     if evaluation_only_name(slot.slot):
         return False
     if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):

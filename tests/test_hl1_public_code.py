@@ -53,3 +53,27 @@ def test_constant_feeding_only_an_eval_loader_is_not_reported():
         "test_loader = DataLoader(test_ds, batch_size=batch_size, shuffle=False)\n"
     )
     assert found(source) == [("HL102", 2)]
+
+
+# --- unknown callees: evaluation engines, test fixtures and single-example batches ------------
+
+def test_keyword_on_evaluation_callee_is_not_reported():
+    source = (
+        "trainer.run(train_loader, max_epochs=20)\n"  # reported
+        "evaluator.run(val_loader, max_epochs=1)\n"
+        "inferencer.run(test_loader, max_epochs=1)\n"
+        "class Bench(absltest.TestCase):\n"
+        "    def test_v100(self):\n"
+        "        self._test_8x_v100_half_precision(num_epochs=2)\n"
+    )
+    assert found(source) == [("HL105", 1)]
+
+
+def test_single_example_batch_on_unknown_callee_is_not_reported():
+    source = (
+        "mask = attn.prepare_attention_mask(attention_mask, sequence_length, batch_size=1)\n"
+        "dummy = task.create_dummy_batch(batch_size=2, device=device)\n"
+        "loader = create_dataloader(path, imgsz=640, batch_size=1, stride=32)\n"
+        "loader = create_dataloader(path, imgsz=640, batch_size=16, stride=32)\n"  # reported
+    )
+    assert found(source) == [("HL105", 4)]
