@@ -130,6 +130,13 @@ class DocumentLinter:
                 self._parsers.popitem(last=False)
             return parser
 
+    def prepare_buffer(self, path: Path | None) -> None:
+        """Idle time after a lint: get the buffer's parse ready for its next edit."""
+        with self._lock:
+            parser = self._parsers.get(self.document_path(path))
+        if parser is not None:
+            parser.prepare()
+
     def forget_buffer(self, path: Path | None) -> None:
         """Drop what is kept for the buffer of ``path`` (it was closed)."""
         with self._lock:

@@ -139,6 +139,18 @@ class IncrementalParser:
         return self._last
 
 
+    def prepare(self) -> None:
+        """Work out, before the next edit comes, how the last text is cut into chunks and where
+        its nodes are (an editor calls this when idle, after publishing a lint)."""
+        last = self._last
+        if last is None or not _eligible(last.text) or not shortcuts.enabled(shortcuts.INCREMENTAL_PARSE):
+            return
+        layout = _layout_of(last)
+        if layout is not None:
+            for tree in {id(chunk.tree): chunk.tree for chunk in layout.chunks}.values():
+                tree.ranges()
+
+
 def _eligible(text: str) -> bool:
     # libcst drops a form feed at the start of a statement's line: chunk texts would not add up
     return "\x0c" not in text and shortcuts.enabled(shortcuts.FAST_POSITIONS)

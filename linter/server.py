@@ -140,6 +140,12 @@ class HyperlintServer(LanguageServer):
             logger.error("fixing %s failed: %s", path, exc)
             return text
 
+    def prepare_blocking(self, path: Path, uri: str) -> None:
+        try:
+            self.worker.call("prepare_buffer", path, tag=uri)  # a change interrupts it
+        except (WorkerFailed, WorkerInterrupted):
+            pass  # only a head start for the next edit was lost
+
     def forget_buffer_blocking(self, path: Path) -> None:
         try:
             self.worker.call("forget_buffer", path)
@@ -205,6 +211,7 @@ class HyperlintServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri, diagnostics(result.findings, index), document.version)
             )
+            self.prepare(document)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # never let one document stop the server
@@ -213,6 +220,13 @@ class HyperlintServer(LanguageServer):
         finally:
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
+
+    def prepare(self, document: OpenDocument) -> None:
+        """Idle time: have the worker ready the document's parse for its next edit."""
+        try:
+            self.lint_thread.submit(self.prepare_blocking, self.file_path(document), document.uri)
+        except RuntimeError:  # shutting down
+            pass
 
     def relint_all(self) -> None:
         self.lint_thread.submit(self.forget_settings_blocking)

@@ -226,3 +226,21 @@ def test_the_editor_reports_the_same_findings_as_a_whole_lint(tmp_path):
         except cst.ParserSyntaxError:
             text = text.replace("lr=", "lr =", 1)
     assert compared > 20 and regions > 10
+
+
+def test_prepare_does_the_first_edits_extra_work_ahead(monkeypatch):
+    """After a whole parse, the first edit must cut the text into chunks and place the old nodes;
+    ``prepare`` (the server's idle time) does it, so the edit itself renders only its region."""
+    parser = IncrementalParser()
+    parser.parse(SCRIPT)
+    parser.prepare()
+    rendered = []
+    real = cst.Module.code_for_node
+    monkeypatch.setattr(cst.Module, "code_for_node", lambda self, node: rendered.append(node) or real(self, node))
+    parsed = parser.parse(SCRIPT.replace("LR = 0.1", "LR = 0.2"))
+    assert parser.last_kind == "region"
+    assert len(rendered) <= 3  # the region's statement and its neighbours, not the whole text
+    monkeypatch.undo()
+    whole_tree = parser._last.layout.chunks[0].tree
+    assert whole_tree._ranges is not None  # the untouched statements' positions are ready too
+    assert_same_as_whole_parse(parser, parsed.text)
