@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -206,8 +207,24 @@ def in_model_definition(ctx: "FileContext", ancestors) -> bool:
     return False
 
 
+_CONFIG_FOLDERS = frozenset({"configs", "config", "conf", "cfg", "cfgs"})
+
+
+def python_config_file(ctx: "FileContext") -> bool:
+    """A Python file kept in a configuration folder (``configs/baseline_resnet50.py`` of
+    py_config_runner, detectron2's LazyConfig ``configs/common/coco_loader.py``, mmcv configs):
+    the file is the configuration, so the values written in it are configured, not hard-coded."""
+    memo = ctx.cache.get("python_config_file")
+    if memo is None:
+        folders = PurePath(str(ctx.path)).parts[:-1]
+        memo = ctx.cache["python_config_file"] = any(part.lower() in _CONFIG_FOLDERS for part in folders)
+    return memo
+
+
 def exempt_context(ctx: "FileContext", ancestors) -> bool:
     """Search spaces, CLI definitions and config construction: values here are configuration."""
+    if python_config_file(ctx):
+        return True
     for i, node in enumerate(ancestors):
         if isinstance(node, cst.Call):
             qualified = ctx.qualify(node.func) or ""

@@ -6,7 +6,7 @@ import libcst as cst
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule
 from hyperlint.rules._config_fix import plan_fixes
-from hyperlint.rules._hyperparameters import is_literal, literal_text
+from hyperlint.rules._hyperparameters import is_literal, literal_text, python_config_file
 
 
 def _key(node: cst.BaseExpression | None) -> str | None:
@@ -116,6 +116,8 @@ class HardcodedParamsDict(Rule):
         self.pending.append((params, library, qualified, self.ctx.bindings.lookup(params.value) if isinstance(params, cst.Name) else None))
 
     def finish(self) -> None:
+        if python_config_file(self.ctx):
+            return
         keys_by_library = self.ctx.catalogue.params_dict_keys
         for params, library, qualified, binding in self.pending:
             keys = keys_by_library.get(library, frozenset())

@@ -77,3 +77,34 @@ def test_single_example_batch_on_unknown_callee_is_not_reported():
         "loader = create_dataloader(path, imgsz=640, batch_size=16, stride=32)\n"  # reported
     )
     assert found(source) == [("HL105", 4)]
+
+
+# --- Python configuration files: the file is the configuration -------------------------------
+
+CONFIG_MODULE = (
+    "import torch.optim as optim\n"
+    "from torch.optim import lr_scheduler as lrs\n"
+    "batch_size = 64\n"
+    "num_epochs = 105\n"
+    "optimizer = optim.SGD(model.parameters(), lr=0.1 * batch_size / 256, momentum=0.9, weight_decay=1e-4)\n"
+    "lr_scheduler = lrs.MultiStepLR(optimizer, milestones=[30, 60, 90], gamma=0.1)\n"
+    "train_loader = DataLoader(train_set, batch_size=batch_size)\n"
+)
+
+
+def test_python_file_in_a_configs_folder_is_configuration():
+    assert found(CONFIG_MODULE, path="references/imagenet/configs/baseline_resnet50.py") == []
+    lazy = (
+        "from detectron2.config import LazyCall as L\n"
+        "dataloader.train = L(build_detection_train_loader)(dataset=ds, total_batch_size=16, num_workers=4)\n"
+    )
+    assert found(lazy, path="projects/MViTv2/configs/common/coco_loader.py") == []
+    params = "import xgboost as xgb\nbooster = xgb.train({'eta': 0.3, 'max_depth': 6}, dtrain)\n"
+    assert found(params, path="conf/boost.py") == []
+
+
+def test_same_code_outside_a_configs_folder_is_reported():
+    assert found(CONFIG_MODULE, path="references/imagenet/train.py") == [
+        ("HL102", 3), ("HL101", 5), ("HL101", 5), ("HL101", 6), ("HL101", 6)
+    ]
+    assert found("import xgboost as xgb\nbooster = xgb.train({'eta': 0.3}, dtrain)\n", path="configure.py") == [("HL104", 2)]
