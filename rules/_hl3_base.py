@@ -68,7 +68,8 @@ class ChangeRule(Rule):
             if pending.check is not None and not pending.check():
                 continue
             context = self.ctx.training_context(pending.ancestors)
-            if pending.during_training and (context is None or setup_of_a_run(self.ctx, pending.ancestors)):
+            if pending.during_training and (context is None or setup_of_a_run(self.ctx, pending.ancestors)
+                                            or configures_next_run(self.ctx, pending.ancestors)):
                 continue
             built = pending.build(context)
             if built is None:
@@ -96,6 +97,52 @@ def setup_of_a_run(ctx: "FileContext", ancestors) -> bool:
     if training.first_training_call_before(ancestors) is not None:
         return False
     return runs_whole_training(ctx, function)
+
+
+def configures_next_run(ctx: "FileContext", ancestors) -> bool:
+    """The node sits in a loop that trains only by calling same-file functions that each run a
+    whole training (``for individual in population: hyp.update(...); train(hyp, opt)``), before
+    the first of those calls in the loop's body: it configures the next run, as a sweep or a
+    hyperparameter evolution does, and changes nothing while a run trains."""
+    training = ctx.training
+    loop = training.in_training_loop(ancestors)
+    if loop is None:
+        return False
+    frame = training.loop_frames.get(loop)
+    if frame is None or frame.direct:
+        return False
+    for name in frame.calls:
+        for function_frame in training.function_frames.get(name, []):
+            function = function_frame.node
+            if training.function_trains(function) and not runs_whole_training(ctx, function):
+                return False  # train_one_epoch(...): the loop is an epoch loop
+    mine = _statement_in_body(loop, ancestors)
+    if mine is None:
+        return False
+    runs = [_statement_in_body(loop, call_ancestors) for call, call_ancestors in training.training_calls()
+            if any(node is loop for node in call_ancestors)]
+    if not runs or any(run is None for run in runs):
+        return False
+    body = list(loop.body.body)
+    first = min(_position(body, run) for run in runs)
+    return _position(body, mine) < first
+
+
+def _statement_in_body(loop: cst.CSTNode, ancestors) -> cst.CSTNode | None:
+    """The statement of ``loop``'s body that holds the node at ``ancestors``."""
+    for index, node in enumerate(ancestors):
+        if node is loop:
+            if index + 2 < len(ancestors) and ancestors[index + 1] is loop.body:
+                return ancestors[index + 2]
+            return None
+    return None
+
+
+def _position(body: list[cst.CSTNode], statement: cst.CSTNode) -> int:
+    for index, node in enumerate(body):
+        if node is statement:
+            return index
+    return len(body)
 
 
 def runs_whole_training(ctx: "FileContext", function: cst.FunctionDef) -> bool:

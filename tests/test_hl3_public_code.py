@@ -1,0 +1,67 @@
+"""HL3 false positives found by running the rules over public repositories, each reproduced
+as a small case that must stay silent, next to the nearby case that must still be reported."""
+from hyperlint.testing import lint
+
+
+def hl3(code: str, path: str = "train.py") -> list[tuple[str, int]]:
+    return [(f.code, f.start.row) for f in lint(code, ["HL301", "HL302", "HL303"], path=path)
+            if f.code.startswith("HL3")]
+
+
+# --- hyperparameter evolution / sweep drivers (ultralytics/yolov5 train.py --evolve) ----------
+
+WHOLE_TRAINING = """\
+import argparse
+import yaml
+
+def train(hyp, opt):
+    for epoch in range(opt.epochs):
+        for x, y in loader:
+            loss = model(x)
+            loss.backward()
+            optimizer.step()
+    return 0.0
+
+opt = argparse.ArgumentParser().parse_args()
+hyp = yaml.safe_load(open(opt.hyp))
+"""
+
+
+def test_evolution_loop_mutating_the_hyperparameters_before_each_run_is_silent():
+    code = WHOLE_TRAINING + """\
+for generation in range(opt.evolve):
+    for k, v in meta.items():
+        hyp[k] = max(hyp[k], v[1])
+    hyp.update(best)
+    results = train(hyp.copy(), opt)
+"""
+    assert hl3(code) == []
+
+
+def test_epoch_loop_calling_a_one_epoch_function_is_still_training():
+    code = """\
+import argparse
+import yaml
+
+def train_one_epoch(hyp, opt):
+    for x, y in loader:
+        loss = model(x)
+        loss.backward()
+        optimizer.step()
+
+opt = argparse.ArgumentParser().parse_args()
+hyp = yaml.safe_load(open(opt.hyp))
+for epoch in range(opt.epochs):
+    hyp["lr"] *= 0.5
+    train_one_epoch(hyp, opt)
+"""
+    assert hl3(code) == [("HL301", 13)]
+
+
+def test_change_after_the_run_in_an_evolution_loop_is_still_reported():
+    code = WHOLE_TRAINING + """\
+for generation in range(opt.evolve):
+    results = train(hyp, opt)
+    hyp["lr"] *= 0.5
+"""
+    assert hl3(code) == [("HL301", 16)]
