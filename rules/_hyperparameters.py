@@ -415,6 +415,43 @@ def evaluation_only_call(ctx: "FileContext", call: cst.Call, ancestors) -> bool:
     return False
 
 
+_TRIAL_WORD = re.compile(r"(^|_)trials?($|_)", re.I)
+_STUDY_METHODS = frozenset({"ask", "tell", "optimize"})
+
+
+def _walk_names_and_calls(node: cst.CSTNode):
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            continue
+        if isinstance(current, (cst.Name, cst.Call)):
+            yield current
+        pending.extend(current.children)
+
+
+def search_trial_loop(ctx: "FileContext", loop: cst.For, count: cst.BaseExpression) -> bool:
+    """A loop whose iterations are hyperparameter-search trials (``for _ in range(n_trials):
+    objective(None)``, ``trial = study.ask()``): its count is the search budget, not a number of
+    epochs or steps."""
+    if isinstance(loop.target, cst.Name) and _TRIAL_WORD.search(loop.target.value):
+        return True
+    if any(isinstance(n, cst.Name) and _TRIAL_WORD.search(n.value) for n in _walk_names_and_calls(count)):
+        return True
+    for node in _walk_names_and_calls(loop.body):
+        if not isinstance(node, cst.Call):
+            continue
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _STUDY_METHODS and "study" in (dotted(func.value) or ""):
+            return True
+        if isinstance(func, cst.Name):
+            for frame in ctx.training.function_frames.get(func.value, []):
+                params = frame.node.params
+                if any(p.name.value == "trial" for p in (*params.posonly_params, *params.params)):
+                    return True
+    return False
+
+
 def drop_evaluation_batch_sizes(ctx: "FileContext", call: cst.Call, slots: list[SlotArgument]) -> list[SlotArgument]:
     """Without the batch sizes of an evaluation-only loader (RULES: not scored; an engineer does
     not tune them as training hyperparameters)."""

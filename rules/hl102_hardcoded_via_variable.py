@@ -17,6 +17,7 @@ from hyperlint.rules._hyperparameters import (
     literal_text,
     origin,
     python_config_file,
+    search_trial_loop,
     slot_arguments,
 )
 from hyperlint.rules._loops import loop_count
@@ -125,7 +126,7 @@ class HardcodedHyperparameterVariable(Rule):
 
     def finish(self) -> None:
         for loop, sources in self.loops:
-            if self.ctx.training.loop_trains(loop):
+            if self.ctx.training.loop_trains(loop) and not search_trial_loop(self.ctx, loop, loop_count(loop)):
                 for binding in sources:
                     self.feeds.setdefault(binding, []).append("the count of a training loop")
         for binding, uses in self.feeds.items():

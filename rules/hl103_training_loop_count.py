@@ -6,7 +6,7 @@ import libcst as cst
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule
 from hyperlint.rules._config_fix import plan_fixes
-from hyperlint.rules._hyperparameters import exempt_context, is_literal, literal_text
+from hyperlint.rules._hyperparameters import exempt_context, is_literal, literal_text, search_trial_loop
 from hyperlint.rules._loops import loop_count
 
 
@@ -74,7 +74,7 @@ class HardcodedTrainingLoopCount(Rule):
 
     def finish(self) -> None:
         for loop, count in self.loops:
-            if self.ctx.training.loop_trains(loop):
+            if self.ctx.training.loop_trains(loop) and not search_trial_loop(self.ctx, loop, count):
                 value = literal_text(self.ctx, count)
                 target = loop.target
                 variable = target.value if isinstance(target, cst.Name) else "step"

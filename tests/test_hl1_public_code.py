@@ -108,3 +108,37 @@ def test_same_code_outside_a_configs_folder_is_reported():
         ("HL102", 3), ("HL101", 5), ("HL101", 5), ("HL101", 6), ("HL101", 6)
     ]
     assert found("import xgboost as xgb\nbooster = xgb.train({'eta': 0.3}, dtrain)\n", path="configure.py") == [("HL104", 2)]
+
+
+# --- hyperparameter-search trial loops: the count is a search budget -------------------------
+
+TRIAL_LOOPS = (
+    "import optuna\n"
+    "EPOCHS = 10\n"  # reported: the epoch loop inside the objective
+    "N_TRIALS = 20\n"
+    "def objective(trial):\n"
+    "    lr = trial.suggest_float('lr', 1e-5, 1e-1, log=True)\n"
+    "    for epoch in range(EPOCHS):\n"
+    "        loss = model(x)\n"
+    "        loss.backward()\n"
+    "        optimizer.step()\n"
+    "    return loss.item()\n"
+    "def main():\n"
+    "    for _ in range(N_TRIALS):\n"
+    "        objective(None)\n"
+    "    for _ in range(20):\n"
+    "        objective(None)\n"
+    "    for _ in range(30):\n"
+    "        trial = study.ask()\n"
+    "        study.tell(trial, objective(trial))\n"
+)
+
+
+def test_trial_loop_count_is_not_a_training_loop_count():
+    assert found(TRIAL_LOOPS) == [("HL102", 2)]
+
+
+def test_epoch_loop_calling_a_training_function_is_still_reported():
+    source = TRIAL_LOOPS + "def fit():\n    for epoch in range(5):\n        objective_free_step()\n" \
+        "def objective_free_step():\n    loss.backward()\n    optimizer.step()\n"
+    assert ("HL103", 20) in found(source)
