@@ -301,9 +301,27 @@ def _slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
         if argument.keyword is None or argument.star:
             continue
         keyword = argument.keyword.value
+        if "batch_size" in keyword and _without_minibatch_training(ctx):
+            continue
         if ctx.catalogue.is_hyperparameter_keyword(keyword):
             out.append(SlotArgument(argument, keyword, label, "architecture" if architecture else "keyword"))
     return out
+
+
+_TREE_AND_CLASSIC_LIBRARIES = ("lightgbm", "xgboost", "catboost", "sklearn")
+_MINIBATCH_LIBRARIES = ("torch", "tensorflow", "keras", "jax", "flax", "optax", "haiku", "lightning",
+                        "pytorch_lightning", "transformers", "accelerate", "paddle", "mxnet", "tf_keras", "equinox",
+                        "skorch", "sklearn.neural_network")
+
+
+def _without_minibatch_training(ctx: "FileContext") -> bool:
+    """The file trains gradient-boosted trees or classic scikit-learn models and imports no
+    minibatch learner: a ``batch_size`` there is an I/O chunk size (reading HDF5 into a
+    ``lgb.Dataset``), not a training hyperparameter."""
+    imports = ctx.imports
+    return any(imports.imports_module(m) for m in _TREE_AND_CLASSIC_LIBRARIES) and not any(
+        imports.imports_module(m) for m in _MINIBATCH_LIBRARIES
+    )
 
 
 _NOT_TRAINING_CALLEE = re.compile(

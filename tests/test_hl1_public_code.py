@@ -142,3 +142,25 @@ def test_epoch_loop_calling_a_training_function_is_still_reported():
     source = TRIAL_LOOPS + "def fit():\n    for epoch in range(5):\n        objective_free_step()\n" \
         "def objective_free_step():\n    loss.backward()\n    optimizer.step()\n"
     assert ("HL103", 20) in found(source)
+
+
+# --- batch_size where nothing learns from minibatches ----------------------------------------
+
+HDF_TO_LGB = (
+    "import h5py\n"
+    "import lightgbm as lgb\n"
+    "def main():\n"
+    "    batch_size = 64\n"
+    "    create_dataset_from_multiple_hdf(hdf_files, batch_size=batch_size)\n"
+    "    read_chunks(path, batch_size=4096)\n"
+    "    booster = fit_booster(ds, learning_rate=0.05)\n"  # reported: a learning rate still is one
+)
+
+
+def test_batch_size_is_an_io_chunk_in_a_tree_learning_file():
+    assert found(HDF_TO_LGB) == [("HL105", 7)]
+
+
+def test_batch_size_is_reported_once_a_minibatch_learner_is_imported():
+    source = "import torch\n" + HDF_TO_LGB
+    assert found(source) == [("HL102", 5), ("HL105", 7), ("HL105", 8)]
