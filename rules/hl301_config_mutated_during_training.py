@@ -129,7 +129,8 @@ class ConfigMutatedDuringTraining(ChangeRule):
         else:
             depth = built_at(ctx, obj, ancestors)
             if depth is not None:
-                check = partial(_not_built_during_training, ctx, ancestors, depth)
+                built = _binding_path(ctx, obj, ancestors, depth)
+                check = partial(_not_built_during_training, ctx, ancestors, depth, built)
         kind, root, description = describe_config(ctx, obj, ancestors)
         text = change_text(ctx, change)
         target = code_text(ctx, change.target, 50) if change.target is not None else root
@@ -214,8 +215,39 @@ def built_at(ctx, obj: cst.BaseExpression, ancestors) -> int | None:
     return None
 
 
-def _not_built_during_training(ctx, ancestors, depth: int) -> bool:
+def _not_built_during_training(ctx, ancestors, depth: int, built: tuple | None = None) -> bool:
+    if built is not None and built_after_the_training(ctx, ancestors, built):
+        return False
     return not built_during_training(ctx, ancestors, depth)
+
+
+def _binding_path(ctx, obj: cst.BaseExpression, ancestors, depth: int) -> tuple | None:
+    """The ancestors of the statement that built the object (its block is ``ancestors[depth]``)."""
+    binding = ctx.bindings.lookup(root_of(obj).value)
+    block = ancestors[depth]
+    for element in getattr(block, "body", ()):
+        if element is binding.statement or (isinstance(element, cst.SimpleStatementLine) and any(
+                small is binding.statement for small in element.body)):
+            return tuple(ancestors[: depth + 1]) + (element,)
+    return None
+
+
+def built_after_the_training(ctx, ancestors, built: tuple) -> bool:
+    """The change runs after a training call in straight-line code, but the object it changes
+    was built after every such call too (a notebook's next experiment, ``config = {}`` /
+    ``opts = Namespace(**ckpt["opts"])`` below ``trainer.train()``): it is a new object, not the
+    configuration the finished training ran with."""
+    training = ctx.training
+    if training.in_training_loop(ancestors) is not None or ctx.hooks.hook_for(ancestors) is not None:
+        return False
+    function = ctx.enclosing_function(ancestors)
+    if function is not None and training.called_from_training_loop(function):
+        return False
+    before = training.training_calls_before(ancestors)
+    if not before:
+        return False
+    before_building = training.training_calls_before(built)
+    return all(any(call is earlier for earlier in before_building) for call in before)
 
 
 def built_during_training(ctx, ancestors, depth: int) -> bool:

@@ -65,3 +65,41 @@ for generation in range(opt.evolve):
     hyp["lr"] *= 0.5
 """
     assert hl3(code) == [("HL301", 16)]
+
+
+# --- a new configuration built after the training ran (wandb/examples notebooks) -------------
+
+def test_config_built_after_the_training_call_is_a_new_object():
+    code = """\
+from argparse import Namespace
+trainer.train()
+config = {}
+config["lr"] = 1e-10
+config["nb_steps"] = 500
+ckpt = torch.load(path)
+opts = ckpt["opts"]
+opts = Namespace(**opts)
+opts.n_iters_per_batch = 5
+"""
+    assert hl3(code) == []
+
+
+def test_config_built_before_the_training_call_is_still_reported_after_it():
+    code = """\
+import yaml
+config = yaml.safe_load(open("c.yaml"))
+trainer.train()
+config["lr"] = 1e-10
+"""
+    assert hl3(code) == [("HL301", 4)]
+
+
+def test_config_built_between_two_trainings_is_reported_after_the_second():
+    code = """\
+import yaml
+trainer.train()
+config = yaml.safe_load(open("c.yaml"))
+model.fit(x, y, epochs=config["epochs"])
+config["epochs"] = 3
+"""
+    assert hl3(code) == [("HL301", 5)]

@@ -269,7 +269,15 @@ class TrainingFacts:
         """The training call that runs before the node at ``ancestors`` in the same straight-line
         code: an earlier statement of a block both are in, neither inside a def/class/lambda
         below that block (defining a function runs nothing)."""
+        calls = self.training_calls_before(ancestors, first_only=True)
+        return calls[0] if calls else None
+
+    def training_calls_before(self, ancestors, first_only: bool = False) -> list[cst.Call]:
+        """Every training call that runs before the node at ``ancestors`` in straight-line code."""
+        found: list[cst.Call] = []
         for call, call_ancestors in self.training_calls():
+            if found and first_only:
+                break
             # find the deepest block shared by both, then compare statement order in it
             for depth in range(min(len(call_ancestors), len(ancestors)) - 1):
                 if call_ancestors[depth] is not ancestors[depth]:
@@ -285,11 +293,11 @@ class TrainingFacts:
                     break
                 try:
                     if _index(body, theirs) < _index(body, mine):
-                        return call
+                        found.append(call)
                 except ValueError:
                     pass
                 break
-        return None
+        return found
 
 
 def _defines_scope(path) -> bool:
