@@ -8,6 +8,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from editor_support import training_functions
 
 from hyperlint.editor import DocumentLinter
 from hyperlint.incremental import IncrementalParser
@@ -197,16 +198,7 @@ def test_the_editor_reports_the_same_findings_as_a_whole_lint(tmp_path):
     """Every field of every finding, fixes included, after a series of edits of one buffer."""
     path = tmp_path / "train.py"
     editor, fresh_per_lint = DocumentLinter(tmp_path), DocumentLinter(tmp_path)
-    text = (REPO / "examples" / "train_cifar.py").read_text() + "".join(
-        f"\n\ndef fine_tune_{i}(model, loader):\n"
-        f"    optimizer = torch.optim.SGD(model.parameters(), lr=0.0{i + 1}, momentum=0.9)\n"
-        "    for epoch in range(3):\n"
-        "        for x, y in loader:\n"
-        "            optimizer.zero_grad()\n"
-        "            nn.functional.cross_entropy(model(x), y).backward()\n"
-        "            optimizer.step()\n"
-        for i in range(9)
-    )
+    text = (REPO / "examples" / "train_cifar.py").read_text() + training_functions(9, "fine_tune")
     rng = random.Random(7)
     compared = regions = 0
     for step in range(30):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from editor_support import training_functions
 from lsprotocol import types as lsp
 from pygls.workspace import TextDocument
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -453,26 +454,10 @@ async def test_rule_fixes_safe_and_unsafe(client: LanguageClient, tmp_path: Path
 
 
 
-def _many_functions(count: int) -> str:
-    """A buffer of several training functions: an edit in one of them is re-parsed alone."""
-    head = "import torch\nfrom torch import nn\n"
-    body = "".join(
-        f"\n\ndef train_{i}(model, loader):\n"
-        f"    optimizer = torch.optim.SGD(model.parameters(), lr=0.0{i + 1}, momentum=0.9)\n"
-        "    for epoch in range(3):\n"
-        "        for x, y in loader:\n"
-        "            optimizer.zero_grad()\n"
-        "            nn.functional.cross_entropy(model(x), y).backward()\n"
-        "            optimizer.step()\n"
-        for i in range(count)
-    )
-    return head + body
-
-
 async def test_diagnostics_after_edits_match_a_fresh_cli_run(client: LanguageClient, tmp_path: Path):
     """The server re-parses only the statements an edit touched; what it publishes after each
     edit (lines shifted above, a literal changed, a block added) is what the CLI says of the text."""
-    buffer = Buffer(client, tmp_path / "train.py", _many_functions(8))
+    buffer = Buffer(client, tmp_path / "train.py", "import torch\nfrom torch import nn\n" + training_functions(8))
     buffer.open()
     await buffer.diagnostics()
     copy = tmp_path / "copy" / "train.py"
