@@ -103,3 +103,31 @@ model.fit(x, y, epochs=config["epochs"])
 config["epochs"] = 3
 """
     assert hl3(code) == [("HL301", 5)]
+
+
+# --- data preparation named like training (train_test_split, ddsp's fit_quantile_transform) ---
+
+def test_data_preparation_calls_are_not_training_calls():
+    code = """\
+import yaml
+from sklearn.model_selection import train_test_split
+from ddsp.training.postprocessing import fit_quantile_transform
+SONG_CFG = yaml.safe_load(open("song.yaml"))
+X_train, X_test = train_test_split(X, test_size=SONG_CFG["test_size"])
+_, loudness = fit_quantile_transform(features, mask, inv_quantile=stats)
+SONG_CFG["n"] = len(X_train)
+SONG_CFG["loudness"] = loudness
+"""
+    assert hl3(code) == []
+
+
+def test_an_imported_training_function_is_still_a_training_call():
+    code = """\
+import yaml
+from engine import train_model
+cfg = yaml.safe_load(open("c.yaml"))
+X_train, X_test = train_test_split(X, test_size=cfg["test_size"])
+train_model(model, X_train, cfg)
+cfg["n"] = len(X_train)
+"""
+    assert hl3(code) == [("HL301", 6)]

@@ -38,6 +38,10 @@ _QUALIFIED_STEPS = frozenset(
 )
 _OPTIMIZER_RECEIVER = re.compile(r"(^|_)(opt|optim|optimizer|optimiser|optimizers|solver)s?(_|$)|optim", re.I)
 _TRAIN_FUNCTION = re.compile(r"^(train|train_\w+|\w+_train|\w+_train_step|training_step|fit_\w+|update_step|learn)$")
+# names that fit the pattern above but prepare data: train_test_split, fit_quantile_transform, load_train
+_DATA_FUNCTION = re.compile(
+    r"_(test_split|split|splits|transforms?|scaler|tokenizer|normali[sz]er|imputer|vectori[sz]er|loaders?|datasets?|"
+    r"data|sampler|iter|generator|features?)$|^(load|get|read|prepare|make|create|split|download|preprocess)_")
 _TRAINER_RECEIVER = re.compile(r"trainer|learner|agent", re.I)
 
 
@@ -87,7 +91,7 @@ def is_training_step(call: cst.Call, imports: ImportTable, local_functions: set[
         name = func.value
         if name in local_functions:
             return False  # decided by the call graph
-        return bool(_TRAIN_FUNCTION.match(name)) and bool(call.args)
+        return bool(_TRAIN_FUNCTION.match(name)) and not _DATA_FUNCTION.search(name) and bool(call.args)
     return False
 
 
