@@ -693,8 +693,10 @@ class ParameterFacts:
         return None
 
     # --- where a write happens (call from finish) ---------------------------------------------
-    def init_context(self, ancestors: tuple[cst.CSTNode, ...]) -> str | None:
-        """The initialisation function the node is in, if any."""
+    def init_context(self, ancestors: tuple[cst.CSTNode, ...], _seen: frozenset = frozenset()) -> str | None:
+        """The initialisation function the node is in, if any: one named or used as such, or a
+        same-file function that only initialisation code calls (``__init__`` ->
+        ``self._make_layers()`` -> ``self._build_block()`` writing into the layers it builds)."""
         for i, node in enumerate(ancestors):
             if isinstance(node, cst.Lambda) and id(node) in self.apply_lambdas:
                 return "a function passed to `.apply()`"
@@ -711,7 +713,21 @@ class ParameterFacts:
                     return f"`{name}`, which `__init__` calls"
                 if name == "build":
                     return "`build`"
+            if self._called_only_from_init(node, _seen):
+                return f"`{name}`, which only initialisation code calls"
         return None
+
+    def _called_only_from_init(self, function: cst.FunctionDef, seen: frozenset) -> bool:
+        """Every same-file call of ``function`` (by its name) runs in initialisation code, and
+        there is at least one. A name shared with a call from anywhere else keeps it ordinary."""
+        if id(function) in seen or len(seen) > 6:
+            return False
+        name = function.name.value
+        sites = [site for called, site in self.local_calls if called == name]
+        if not sites:
+            return False
+        seen = seen | {id(function)}
+        return all(self.init_context(site, seen) is not None for site in sites)
 
     def optimizer_context(self, ancestors: tuple[cst.CSTNode, ...]) -> cst.ClassDef | None:
         for node in ancestors:

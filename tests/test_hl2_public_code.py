@@ -1,0 +1,69 @@
+"""HL2 on shapes met in public repositories nobody here wrote: each false positive found there is
+a negative test (reduced from the real code), next to a positive showing the rule still fires
+on the nearby violation."""
+from hyperlint.testing import lint
+
+
+def found(code: str, path: str = "train.py") -> list[tuple[str, int]]:
+    return [(f.code, f.start.row) for f in lint(code, ["HL2"], path=path)]
+
+
+# --- initialisation reached through same-file calls (HobbitLong/RepDistiller models/util.py) -----
+
+_CONNECTOR = """
+import math
+import torch.nn as nn
+
+class ConnectorV2(nn.Module):
+    def __init__(self, s_shapes, t_shapes):
+        super().__init__()
+        self.connectors = nn.ModuleList(self._make_conenctors(s_shapes, t_shapes))
+
+    def _make_conenctors(self, s_shapes, t_shapes):
+        t_channels = [t[1] for t in t_shapes]
+        s_channels = [s[1] for s in s_shapes]
+        return nn.ModuleList([self._build_feature_connector(t, s) for t, s in zip(t_channels, s_channels)])
+
+    @staticmethod
+    def _build_feature_connector(t_channel, s_channel):
+        C = [nn.Conv2d(s_channel, t_channel, kernel_size=1, bias=False), nn.BatchNorm2d(t_channel)]
+        for m in C:
+            if isinstance(m, nn.Conv2d):
+                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+                m.weight.data.normal_(0, math.sqrt(2. / n))
+            elif isinstance(m, nn.BatchNorm2d):
+                m.weight.data.fill_(1)
+                m.bias.data.zero_()
+        return nn.Sequential(*C)
+"""
+
+
+def test_layers_built_by_a_helper_that_only_init_calls_are_initialised():
+    assert found(_CONNECTOR) == []
+
+
+def test_the_same_helper_also_called_while_training_is_reported():
+    code = _CONNECTOR + """
+def train(model, loader, optimizer):
+    for x, y in loader:
+        loss = model(x).sub(y).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        model._build_feature_connector(4, 4)
+"""
+    assert found(code) == [("HL201", 21), ("HL201", 23), ("HL201", 24)]
+
+
+def test_a_helper_called_from_nowhere_is_not_initialisation():
+    code = """
+    import torch.nn as nn
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 2)
+
+        def shrink(self):
+            self.fc.weight.data.mul_(0.5)
+    """
+    assert found(code) == [("HL201", 10)]
