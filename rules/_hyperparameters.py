@@ -470,6 +470,20 @@ def search_trial_loop(ctx: "FileContext", loop: cst.For, count: cst.BaseExpressi
     return False
 
 
+_BENCHMARK_FUNCTION = re.compile(r"(^|_)(time|timeit|timed|timing|bench|benchmark|benchmarks|profile|profiling|"
+                                 r"measure|throughput|speed|speedtest)(_|$)|^benchmark|^profile", re.I)
+
+
+def in_benchmark_function(ancestors) -> bool:
+    """Inside a timing/benchmark function (``time_pytorch_function_forward_backward``,
+    ``benchmark_step``): its loops repeat a step to measure it, they do not train a model."""
+    for node in reversed(list(ancestors)):
+        if isinstance(node, cst.FunctionDef) and _BENCHMARK_FUNCTION.search(node.name.value):
+            words = node.name.value.lower().split("_")
+            return not any(_TRAIN_WORD.match(w) for w in words)
+    return False
+
+
 def drop_evaluation_batch_sizes(ctx: "FileContext", call: cst.Call, slots: list[SlotArgument]) -> list[SlotArgument]:
     """Without the batch sizes of an evaluation-only loader (RULES: not scored; an engineer does
     not tune them as training hyperparameters)."""

@@ -6,7 +6,13 @@ import libcst as cst
 from hyperlint.facts.config_sources import suggestion
 from hyperlint.rule import Rule
 from hyperlint.rules._config_fix import plan_fixes
-from hyperlint.rules._hyperparameters import exempt_context, is_literal, literal_text, search_trial_loop
+from hyperlint.rules._hyperparameters import (
+    exempt_context,
+    in_benchmark_function,
+    is_literal,
+    literal_text,
+    search_trial_loop,
+)
 from hyperlint.rules._loops import loop_count
 
 
@@ -69,7 +75,8 @@ class HardcodedTrainingLoopCount(Rule):
 
     def visit_For(self, node: cst.For) -> None:
         count = loop_count(node)
-        if count is not None and is_literal(count, allow_strings=False) and not exempt_context(self.ctx, self.ctx.stack):
+        if (count is not None and is_literal(count, allow_strings=False) and not exempt_context(self.ctx, self.ctx.stack)
+                and not in_benchmark_function(self.ctx.stack)):
             self.loops.append((node, count))
 
     def finish(self) -> None:

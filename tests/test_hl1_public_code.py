@@ -164,3 +164,30 @@ def test_batch_size_is_an_io_chunk_in_a_tree_learning_file():
 def test_batch_size_is_reported_once_a_minibatch_learner_is_imported():
     source = "import torch\n" + HDF_TO_LGB
     assert found(source) == [("HL102", 5), ("HL105", 7), ("HL105", 8)]
+
+
+# --- timing loops: repeating forward/backward to measure it is not training -----------------
+
+BENCHMARK = (
+    "import torch\n"
+    "WARMUP = 5\n"
+    "def forward_backward(func, x):\n"
+    "    func(x).sum().backward()\n"
+    "def time_pytorch_function_forward_backward(func, x, num_repeats=1_000):\n"
+    "    for _ in range(WARMUP):\n"
+    "        forward_backward(func, x)\n"
+    "    for _ in range(5):\n"
+    "        forward_backward(func, x)\n"
+    "def benchmark_step(func, x):\n"
+    "    for _ in range(10):\n"
+    "        forward_backward(func, x)\n"
+)
+
+
+def test_loops_of_a_timing_function_are_not_training_loops():
+    assert found(BENCHMARK) == []
+
+
+def test_the_same_loop_in_a_training_function_is_reported():
+    source = BENCHMARK + "def train_timed_model(func, x):\n    for _ in range(7):\n        forward_backward(func, x)\n"
+    assert found(source) == [("HL103", 14)]
