@@ -67,3 +67,54 @@ def test_a_helper_called_from_nowhere_is_not_initialisation():
             self.fc.weight.data.mul_(0.5)
     """
     assert found(code) == [("HL201", 10)]
+
+
+# --- attributes of a plain same-file class (tensorflow/docs guide/function.ipynb) ----------------
+
+_BETTER_MODEL = """
+import tensorflow as tf
+
+class BetterModel:
+    def __init__(self):
+        self.bias = tf.Variable(0.)
+        self.weight = tf.Variable(2.)
+
+@tf.function
+def evaluate(model, x):
+    return model.weight * x + model.bias
+
+v = tf.Variable(1.0)
+with tf.GradientTape() as tape:
+    result = v * v
+grad = tape.gradient(result, v)
+better_model = BetterModel()
+better_model.bias.assign_add(5.0)
+"""
+
+
+def test_a_variable_on_a_plain_object_that_nothing_differentiates_is_not_a_weight():
+    assert found(_BETTER_MODEL) == []
+
+
+def test_a_variable_on_a_plain_object_stepped_along_its_gradient_is_reported():
+    code = _BETTER_MODEL + """
+for step in range(100):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((evaluate(better_model, xs) - ys) ** 2)
+    d_weight = tape.gradient(loss, better_model.weight)
+    better_model.weight.assign_sub(0.1 * d_weight)
+"""
+    assert found(code) == [("HL205", 24)]
+
+
+def test_a_differentiated_variable_on_a_plain_object_clipped_while_training_is_reported():
+    code = _BETTER_MODEL + """
+optimizer = tf.keras.optimizers.SGD(0.1)
+for step in range(100):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((evaluate(better_model, xs) - ys) ** 2)
+    grads = tape.gradient(loss, [better_model.weight])
+    optimizer.apply_gradients(zip(grads, [better_model.weight]))
+    better_model.weight.assign(tf.clip_by_value(better_model.weight, 0.0, 1.0))
+"""
+    assert found(code) == [("HL205", 26)]

@@ -476,9 +476,9 @@ class ParameterFacts:
             if self._plain_self_attribute(receiver, attr):
                 return None
             framework = "torch"
-            return Learned(framework, owner, f"`{self._text(expr)}`")
+            return Learned(framework, owner, f"`{self._text(expr)}`", raw_variable=self._plain_instance(receiver))
         if attr in TF_VARIABLE_ATTR:
-            return Learned("tf", owner, f"`{self._text(expr)}`")
+            return Learned("tf", owner, f"`{self._text(expr)}`", raw_variable=self._plain_instance(receiver))
         if attr in TF_VARIABLE_LISTS:
             return Many(Learned("tf", owner, f"an element of `{self._text(expr)}`"))
         if attr == "best_estimator_":
@@ -503,6 +503,19 @@ class ParameterFacts:
         if attr in self.registered:
             return False
         return not self.is_module_class(owner)
+
+    def _plain_instance(self, receiver: cst.BaseExpression) -> bool:
+        """``obj`` was made from a same-file class that is not a torch/keras module: its
+        ``weight``/``bias`` are whatever the class stores, a weight only if it is differentiated
+        (a bare variable, like ``tf.Variable``s kept on a helper object)."""
+        if not isinstance(receiver, cst.Name) or receiver.value in ("self", "cls"):
+            return False
+        binding = self.lookup(receiver.value)
+        value = binding.value if binding is not None and binding.kind in ("assign", "annassign") else None
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return False
+        owner = self.ctx.local_classes.get(value.func.value)
+        return owner is not None and not self.is_module_class(owner)
 
     def is_module_class(self, node: cst.ClassDef, depth: int = 0) -> bool:
         for base in node.bases:
