@@ -143,6 +143,8 @@ class ConfigMutatedDuringTraining(ChangeRule):
             message = f"Configuration changed during training: `{text}` {context}; {description}"
             return message, config_fix(kind, root, target, key, schedule, context, library)
 
+        if _runtime_switch(change):
+            check = _also(check, partial(_while_training_runs, ctx, ancestors))
         return Pending(change.node, ctx.enclosing_statement(), ancestors, build, check=check)
 
 
@@ -183,6 +185,33 @@ def _config_of_something_else(root: cst.BaseExpression) -> bool:
     if isinstance(owner, cst.Call):  # get_model().config / accelerator.unwrap_model(model).config
         return False
     return not _MODEL_LIKE.search(name)
+
+
+# model.config fields that switch how the forward pass runs or what it returns, not what is learned
+_RUNTIME_SWITCHES = frozenset({"use_cache", "output_attentions", "output_hidden_states", "return_dict",
+                               "torchscript", "attn_implementation", "_attn_implementation"})
+
+
+def _runtime_switch(change: Change) -> bool:
+    """``model.config.use_cache = True``: an inference switch of the model's config. After
+    ``trainer.train()`` (to generate) it is not a change to the run; in the loop it still is."""
+    obj = change.obj
+    return (change.key in _RUNTIME_SWITCHES and not change.keyed and isinstance(obj, cst.Attribute)
+            and obj.attr.value == "config" and root_of(obj) is obj)
+
+
+def _while_training_runs(ctx, ancestors) -> bool:
+    """In a training loop, a function it calls or a training hook; not merely after a training call."""
+    if ctx.training.in_training_loop(ancestors) is not None or ctx.hooks.hook_for(ancestors) is not None:
+        return True
+    function = ctx.enclosing_function(ancestors)
+    return function is not None and ctx.training.called_from_training_loop(function)
+
+
+def _also(first: Callable[[], bool] | None, second: Callable[[], bool]) -> Callable[[], bool]:
+    if first is None:
+        return second
+    return lambda: first() and second()
 
 
 def _optax_state(ctx, obj: cst.BaseExpression) -> bool:
@@ -237,12 +266,9 @@ def built_after_the_training(ctx, ancestors, built: tuple) -> bool:
     was built after every such call too (a notebook's next experiment, ``config = {}`` /
     ``opts = Namespace(**ckpt["opts"])`` below ``trainer.train()``): it is a new object, not the
     configuration the finished training ran with."""
+    if _while_training_runs(ctx, ancestors):
+        return False
     training = ctx.training
-    if training.in_training_loop(ancestors) is not None or ctx.hooks.hook_for(ancestors) is not None:
-        return False
-    function = ctx.enclosing_function(ancestors)
-    if function is not None and training.called_from_training_loop(function):
-        return False
     before = training.training_calls_before(ancestors)
     if not before:
         return False

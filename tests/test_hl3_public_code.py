@@ -131,3 +131,29 @@ train_model(model, X_train, cfg)
 cfg["n"] = len(X_train)
 """
     assert hl3(code) == [("HL301", 6)]
+
+
+# --- inference switches of a model's config (huggingface/peft examples) -----------------------
+
+def test_model_config_inference_switches_after_training_are_silent():
+    code = """\
+from transformers import Trainer
+trainer = Trainer(model=model, args=training_args)
+model.config.use_cache = False
+trainer.train()
+model.config.use_cache = True
+model.config.output_hidden_states = True
+output = model.generate(**batch)
+"""
+    assert hl3(code) == []
+
+
+def test_model_config_hyperparameter_after_training_is_still_reported():
+    code = """\
+from transformers import Trainer
+trainer = Trainer(model=model, args=training_args)
+trainer.train()
+model.config.hidden_dropout_prob = 0.0
+model.config.use_cache = True
+"""
+    assert hl3(code) == [("HL301", 4)]
