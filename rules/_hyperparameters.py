@@ -221,9 +221,22 @@ def python_config_file(ctx: "FileContext") -> bool:
     return memo
 
 
+def in_test_function(ctx: "FileContext", ancestors) -> bool:
+    """Inside a test that pytest/unittest collects from a library module (``def test_nonfreeze():``
+    in ``mpi_adam_optimizer.py``, ``class TestAdam``): test code, exempt like test files."""
+    if ctx.settings.lint_tests:
+        return False
+    for node in ancestors:
+        if isinstance(node, cst.FunctionDef) and (node.name.value == "test" or node.name.value.startswith("test_")):
+            return True
+        if isinstance(node, cst.ClassDef) and re.match(r"Test[A-Z_]|Test$", node.name.value):
+            return True
+    return False
+
+
 def exempt_context(ctx: "FileContext", ancestors) -> bool:
     """Search spaces, CLI definitions and config construction: values here are configuration."""
-    if python_config_file(ctx):
+    if python_config_file(ctx) or in_test_function(ctx, ancestors):
         return True
     for i, node in enumerate(ancestors):
         if isinstance(node, cst.Call):

@@ -12,6 +12,7 @@ from hyperlint.rules._hyperparameters import (
     drop_evaluation_batch_sizes,
     evaluation_only_name,
     in_benchmark_function,
+    in_test_function,
     exempt_context,
     is_literal,
     keyword_value_acceptable,
@@ -119,7 +120,8 @@ class HardcodedHyperparameterVariable(Rule):
 
     def visit_For(self, node: cst.For) -> None:
         count = loop_count(node)
-        if count is None or python_config_file(self.ctx) or in_benchmark_function(self.ctx.stack):
+        if count is None or python_config_file(self.ctx) or in_benchmark_function(self.ctx.stack) \
+                or in_test_function(self.ctx, self.ctx.stack):
             return
         where = origin(self.ctx, count)
         if where is not None and where.sources:

@@ -191,3 +191,31 @@ def test_loops_of_a_timing_function_are_not_training_loops():
 def test_the_same_loop_in_a_training_function_is_reported():
     source = BENCHMARK + "def train_timed_model(func, x):\n    for _ in range(7):\n        forward_backward(func, x)\n"
     assert found(source) == [("HL103", 14)]
+
+
+# --- test functions inside library modules ----------------------------------------------------
+
+LIBRARY_WITH_TEST = (
+    "import tensorflow as tf\n"
+    "def learn(env, lr=5e-4):\n"
+    "    return MpiAdamOptimizer(learning_rate=lr)\n"
+    "def test_nonfreeze():\n"
+    "    stepsize = 1e-2\n"
+    "    update_op = MpiAdamOptimizer(comm=comm, learning_rate=stepsize).minimize(loss)\n"
+    "    for i in range(100):\n"
+    "        sess.run(update_op)\n"
+    "        optimizer.apply_gradients(grads)\n"
+    "class TestAdam:\n"
+    "    def check(self):\n"
+    "        opt = tf.keras.optimizers.Adam(1e-3)\n"
+    "def run():\n"
+    "    update_op = MpiAdamOptimizer(comm=comm, learning_rate=1e-2)\n"  # reported
+)
+
+
+def test_test_functions_in_a_library_module_are_not_linted():
+    assert found(LIBRARY_WITH_TEST, path="baselines/common/mpi_adam_optimizer.py") == [("HL105", 14)]
+
+
+def test_test_functions_are_linted_when_tests_are():
+    assert len(found(LIBRARY_WITH_TEST, options={"lint-tests": True}, path="baselines/common/mpi_adam_optimizer.py")) == 4
