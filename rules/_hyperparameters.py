@@ -222,8 +222,10 @@ def python_config_file(ctx: "FileContext") -> bool:
 
 
 def in_test_function(ctx: "FileContext", ancestors) -> bool:
-    """Inside a test that pytest/unittest collects from a library module (``def test_nonfreeze():``
-    in ``mpi_adam_optimizer.py``, ``class TestAdam``): test code, exempt like test files."""
+    """Inside a test kept in a library module (``def test_nonfreeze():`` in
+    ``mpi_adam_optimizer.py``, ``class TestAdam``), exempt like test files; a training script's
+    ``def test():`` is its evaluation routine (a KMeans or linear probe scoring embeddings), which
+    trains nothing either."""
     if ctx.settings.lint_tests:
         return False
     for node in ancestors:
