@@ -432,7 +432,7 @@ class Analysis:
             return "conversion"
         if _RANDOM_FACTORIES.match(qualified):
             return "random"
-        mentions_target = any(self.text(_strip(n)[0]) == target_text for n in _walk(expr)
+        mentions_target = any(self.text(_strip(n)[0]) == target_text for n in _walk_values(expr)
                               if isinstance(n, (cst.Name, cst.Attribute)))
         if isinstance(stripped, (cst.Name, cst.Attribute, cst.Subscript)):
             if mentions_target and not isinstance(stripped, cst.Name):
@@ -573,6 +573,16 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = stack.pop()
         yield current
         stack.extend(current.children)
+
+
+def _walk_values(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Like ``_walk``, but not into subscript keys: ``stored[p]`` is looked up by ``p``, not
+    computed from its values."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend([current.value] if isinstance(current, cst.Subscript) else current.children)
 
 
 def _flatten(target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:

@@ -118,3 +118,34 @@ for step in range(100):
     better_model.weight.assign(tf.clip_by_value(better_model.weight, 0.0, 1.0))
 """
     assert found(code) == [("HL205", 26)]
+
+
+# --- a stored copy looked up by the parameter itself (diffusers hooks/group_offloading.py) -------
+
+_OFFLOAD = """
+import torch
+
+class ModuleGroup:
+    def __init__(self, modules, offload_device):
+        self.modules = modules
+        self.cpu_param_dict = {p: p.data.to(offload_device) for m in modules for p in m.parameters()}
+
+    def offload_to_memory(self):
+        for group_module in self.modules:
+            for param in group_module.parameters():
+                param.data = self.cpu_param_dict[param]
+"""
+
+
+def test_restoring_a_stored_copy_keyed_by_the_parameter_is_not_reported():
+    assert found(_OFFLOAD) == []
+
+
+def test_scaling_by_a_factor_keyed_by_the_parameter_is_reported():
+    code = _OFFLOAD + """
+    def shrink(self, factors):
+        for group_module in self.modules:
+            for param in group_module.parameters():
+                param.data = param.data * factors[param]
+"""
+    assert found(code) == [("HL201", 17)]
