@@ -536,11 +536,22 @@ def describe_slot(slot: SlotArgument) -> str:
     return f"`{slot.slot}` of `{slot.callee}`"
 
 
+def placeholder_learning_rate(slot: SlotArgument) -> bool:
+    """``Adam(params, lr=0, ...)`` wrapped in a warmup scheduler (NoamOpt) that sets the rate:
+    a zero learning rate trains nothing, so it is a placeholder, not a chosen value."""
+    value = slot.argument.value
+    if slot.slot not in ("lr", "learning_rate") or not isinstance(value, (cst.Integer, cst.Float)):
+        return False
+    return float(value.evaluated_value) == 0.0
+
+
 def report_literal_slots(rule, call: cst.Call, slots: list[SlotArgument]) -> None:
     """Report each literal argument of ``call`` that fills a hyperparameter slot (HL101, HL105)."""
     from hyperlint.facts.config_sources import suggestion
 
     for slot in slots:
+        if placeholder_learning_rate(slot):
+            continue
         value = literal_text(rule.ctx, slot.argument.value)
         rule.report(
             slot.argument.value,

@@ -219,3 +219,17 @@ def test_test_functions_in_a_library_module_are_not_linted():
 
 def test_test_functions_are_linted_when_tests_are():
     assert len(found(LIBRARY_WITH_TEST, options={"lint-tests": True}, path="baselines/common/mpi_adam_optimizer.py")) == 4
+
+
+# --- a zero learning rate is a placeholder a scheduler overwrites ----------------------------
+
+def test_zero_learning_rate_placeholder_is_not_reported():
+    source = (
+        "import torch\n"
+        "optimizer = NoamOpt(model_size=512, factor=2, warmup=4000,\n"
+        "                    optimizer=torch.optim.Adam(model.parameters(), lr=0, betas=(0.9, 0.98), eps=1e-9))\n"
+        "probe = torch.optim.SGD(head.parameters(), lr=0.0)\n"
+        "custom = PlainSGD(head.parameters(), learning_rate=0.)\n"
+        "real = torch.optim.SGD(head.parameters(), lr=0.01)\n"
+    )
+    assert found(source) == [("HL101", 3), ("HL101", 3), ("HL101", 6)]
