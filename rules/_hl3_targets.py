@@ -376,14 +376,23 @@ _SCHEDULER_NAME = re.compile(r"Schedul")
 _OPTIMIZER_BASE = re.compile(r"(^|\.)(Optimizer|Optimiser|OptimizerV2|Optimizer_)$")
 
 
+# an LR range test sets the rate it starts from and sweeps it itself (Lightning's lr_find, torch-lr-finder)
+_LR_FINDER_FUNCTION = re.compile(r"^_*(lr_?find(er)?|find_?lr|lr_?range_?test)(_|$)", re.I)
+_LR_FINDER_CLASS = re.compile(r"^_*(LR|Lr|LearningRate)(Finder|RangeTest)", re.I)
+
+
 def implementation_kind(ctx: "FileContext", ancestors) -> str | None:
-    """``scheduler`` / ``optimizer`` when the node sits in an LR-scheduler or optimizer
-    implementation (a subclass of one, or a plain class named ``*Scheduler``)."""
+    """``scheduler`` / ``optimizer`` / ``finder`` when the node sits in an LR-scheduler or optimizer
+    implementation (a subclass of one, or a plain class named ``*Scheduler``) or an LR finder."""
     from hyperlint.facts.hooks import class_framework
 
     for node in reversed(ancestors):
+        if isinstance(node, cst.FunctionDef) and _LR_FINDER_FUNCTION.match(node.name.value):
+            return "finder"
         if not isinstance(node, cst.ClassDef):
             continue
+        if _LR_FINDER_CLASS.match(node.name.value):
+            return "finder"
         kind = _class_kind(ctx, node, 0)
         if kind is not None:
             return kind

@@ -33,7 +33,8 @@ class OptimizerHyperparameterByHand(ChangeRule):
     `optimizer.learning_rate.assign(...)`.
 
     Scheduler and optimizer implementations (subclasses of `torch.optim.lr_scheduler.LRScheduler`,
-    `keras.optimizers.schedules.LearningRateSchedule`, `torch.optim.Optimizer`) and optax
+    `keras.optimizers.schedules.LearningRateSchedule`, `torch.optim.Optimizer`), LR finders (an
+    LR range test such as Lightning's `lr_find` sets the rate it sweeps) and optax
     `inject_hyperparams` state are not reported.
 
     ## Why is this bad?

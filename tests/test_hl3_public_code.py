@@ -157,3 +157,41 @@ model.config.hidden_dropout_prob = 0.0
 model.config.use_cache = True
 """
     assert hl3(code) == [("HL301", 4)]
+
+
+# --- LR range tests (Lightning's tuner/lr_finder.py, torch-lr-finder) -------------------------
+
+def test_lr_finder_setting_and_applying_the_rate_is_silent():
+    code = """\
+import torch
+
+class _LRFinder:
+    def _exchange_scheduler(self, trainer):
+        optimizer = trainer.strategy.optimizers[0]
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = self.lr_min
+            param_group["initial_lr"] = self.lr_min
+
+def _lr_find(trainer, model, update_attr=True):
+    lr = finder.suggestion()
+    for opt in trainer.optimizers:
+        for pg in opt.param_groups:
+            pg["lr"] = lr
+"""
+    assert hl3(code) == []
+
+
+def test_hand_written_annealing_next_to_an_lr_finder_is_still_reported():
+    code = """\
+import torch
+
+def lr_find(optimizer, lr):
+    for pg in optimizer.param_groups:
+        pg["lr"] = lr
+
+def linear_annealing(optimizer, update, num_updates, initial_lr):
+    lrnow = (1.0 - (update - 1.0) / num_updates) * initial_lr
+    for pg in optimizer.param_groups:
+        pg["lr"] = lrnow
+"""
+    assert hl3(code) == [("HL302", 10)]
