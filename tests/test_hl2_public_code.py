@@ -149,3 +149,28 @@ def test_scaling_by_a_factor_keyed_by_the_parameter_is_reported():
                 param.data = param.data * factors[param]
 """
     assert found(code) == [("HL201", 17)]
+
+
+# --- un-fusing a LoRA restores the base weight (diffusers models/lora.py) ------------------------
+
+_UNFUSE = """
+import torch
+import torch.nn as nn
+
+class LoRACompatibleLinear(nn.Linear):
+    def _unfuse_lora(self):
+        fused_weight = self.weight.data
+        dtype, device = fused_weight.dtype, fused_weight.device
+        w_up = self.w_up.to(device=device).float()
+        w_down = self.w_down.to(device).float()
+        unfused_weight = fused_weight.float() - (self._lora_scale * torch.bmm(w_up[None, :], w_down[None, :])[0])
+        self.weight.data = unfused_weight.to(device=device, dtype=dtype)
+"""
+
+
+def test_unfusing_a_lora_is_conversion():
+    assert found(_UNFUSE) == []
+
+
+def test_the_same_write_in_an_ordinary_method_is_reported():
+    assert found(_UNFUSE.replace("_unfuse_lora", "decay_lora")) == [("HL201", 12)]

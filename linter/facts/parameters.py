@@ -127,7 +127,7 @@ _AVERAGE_WORDS = frozenset({
 })
 _INIT_NAME = re.compile(r"(^|_)init|init($|_)|initiali[sz]e|^_?reset_(parameters|weights|params|head)", re.I)
 _LOAD_NAME = re.compile(
-    r"(^|_)(load|loads|restore|convert|remap|migrate|upgrade|port|transplant|surgery|inflate|merge|unmerge|fuse|"
+    r"(^|_)(load|loads|restore|convert|remap|migrate|upgrade|port|transplant|surgery|inflate|merge|unmerge|fuse|unfuse|"
     r"fold|shard|quantize|dequantize|export|deploy|switch_to_deploy|reparameterize|reparam)(_|$|[a-z]*$)|"
     r"from_pretrained|(^|_)(resize|interpolate)_\w*(embed|pos|weight|checkpoint|ckpt|state)", re.I)
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
