@@ -323,18 +323,18 @@ def _slot_arguments(ctx: "FileContext", call: cst.Call) -> list[SlotArgument]:
     return out
 
 
-_TREE_AND_CLASSIC_LIBRARIES = ("lightgbm", "xgboost", "catboost", "sklearn")
+_TREE_LIBRARIES = ("lightgbm", "xgboost", "catboost")
 _MINIBATCH_LIBRARIES = ("torch", "tensorflow", "keras", "jax", "flax", "optax", "haiku", "lightning",
                         "pytorch_lightning", "transformers", "accelerate", "paddle", "mxnet", "tf_keras", "equinox",
-                        "skorch", "sklearn.neural_network")
+                        "skorch")
 
 
 def _without_minibatch_training(ctx: "FileContext") -> bool:
-    """The file trains gradient-boosted trees or classic scikit-learn models and imports no
-    minibatch learner: a ``batch_size`` there is an I/O chunk size (reading HDF5 into a
-    ``lgb.Dataset``), not a training hyperparameter."""
+    """The file trains gradient-boosted trees and imports no minibatch learner: a ``batch_size``
+    there is an I/O chunk size (reading HDF5 into a ``lgb.Dataset``), not a training
+    hyperparameter. scikit-learn alone does not count: files import it for splits and metrics."""
     imports = ctx.imports
-    return any(imports.imports_module(m) for m in _TREE_AND_CLASSIC_LIBRARIES) and not any(
+    return any(imports.imports_module(m) for m in _TREE_LIBRARIES) and not any(
         imports.imports_module(m) for m in _MINIBATCH_LIBRARIES
     )
 

@@ -233,3 +233,9 @@ def test_zero_learning_rate_placeholder_is_not_reported():
         "real = torch.optim.SGD(head.parameters(), lr=0.01)\n"
     )
     assert found(source) == [("HL101", 3), ("HL101", 3), ("HL101", 6)]
+
+
+def test_batch_size_is_reported_in_a_file_that_only_uses_sklearn_helpers():
+    source = "from sklearn.model_selection import train_test_split\nfrom model import train\n" \
+        "train(X_train, y_train, batch_size=32)\n"
+    assert found(source) == [("HL105", 3)]
