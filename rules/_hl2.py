@@ -43,6 +43,7 @@ _RANDOM_FACTORIES = re.compile(r"^(torch\.(randn|rand|normal|zeros|ones|full|eye
                                r"numpy\.(zeros|ones|full)(_like)?|tensorflow\.(zeros|ones|random\.\w+)(_like)?)$")
 _TREE_MAP = frozenset({"jax.tree_map", "jax.tree_util.tree_map", "jax.tree.map", "jax.tree_multimap",
                        "jax.tree_util.tree_multimap"})
+_WHERE = frozenset({"torch.where", "jax.numpy.where", "numpy.where", "jax.lax.select"})
 _TF_ASSIGN = frozenset({"assign", "assign_add", "assign_sub"})
 _TF_SET_VALUE = frozenset({"tensorflow.keras.backend.set_value", "keras.backend.set_value",
                            "tensorflow.python.keras.backend.set_value", "tensorflow.assign", "tensorflow.assign_add",
@@ -444,6 +445,8 @@ class Analysis:
                     if inner in ("own", "own_grad", "gradient", "computed"):
                         return inner
             return "plain"
+        if self._selected_entries(stripped, target, target_text, depth):
+            return "plain"
         if isinstance(stripped, cst.Call) and (_LOADERS.search(qualified) or _LOADERS.search(
                 stripped.func.attr.value if isinstance(stripped.func, cst.Attribute) else "")):
             if all(self.classify(a.value, target, depth + 1) in ("plain", "conversion", "none", "constant")
@@ -466,6 +469,43 @@ class Analysis:
         if isinstance(mine, (Learned, Mapping)) and mine.owner is not None and mine.owner in owners:
             return "own"  # computed from the same model's weights (``sd[k] = v * mask`` over ``sd.items()``)
         return "others"
+
+    def _selected_entries(self, expr: cst.BaseExpression, target: cst.BaseExpression, target_text: str,
+                          depth: int) -> bool:
+        """``stored.at[idx].set(p[idx])`` / ``where(frozen, stored, p)``: every entry is taken
+        unchanged from a stored copy or from the parameter itself, chosen by a mask that does not
+        look at its values. That restores frozen entries (textual inversion keeping all but the new
+        token's embedding): freezing, not a computed update."""
+        if not isinstance(expr, cst.Call) or depth > 2:
+            return False
+        func = expr.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "set" and len(expr.args) == 1
+                and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Attribute)
+                and func.value.value.attr.value == "at"):
+            chooser: cst.CSTNode = func.value
+            parts = [func.value.value.value, expr.args[0].value]
+        elif (len(expr.args) == 3 and self._qualified(func) in _WHERE):
+            chooser = expr.args[0].value
+            parts = [expr.args[1].value, expr.args[2].value]
+        else:
+            return False
+        if isinstance(chooser, cst.Subscript):
+            chooser = cst.Tuple([cst.Element(element.slice.value) for element in chooser.slice
+                                 if isinstance(element.slice, cst.Index)])
+        if any(isinstance(n, (cst.Name, cst.Attribute)) and self.text(_strip(n)[0]) == target_text
+               for n in _walk(chooser)):
+            return False  # chosen by the parameter's own values: clipping or magnitude pruning
+        for part in parts:
+            plain = _strip_conversions(part)
+            if not isinstance(plain, (cst.Name, cst.Attribute, cst.Subscript)):
+                return False
+            if isinstance(plain, cst.Name):
+                binding = self.facts.lookup(plain.value)
+                if binding is not None and binding.value is not None and binding.kind in ("assign", "annassign"):
+                    plain = binding.value
+            if self.classify(plain, target, depth + 1) not in ("plain", "own", "conversion"):
+                return False
+        return True
 
     def _model_sources(self, expr: cst.BaseExpression) -> set[str | None]:
         """The models whose weights ``expr`` is computed from (an average or merge of models)."""

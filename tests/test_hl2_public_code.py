@@ -174,3 +174,74 @@ def test_unfusing_a_lora_is_conversion():
 
 def test_the_same_write_in_an_ordinary_method_is_reported():
     assert found(_UNFUSE.replace("_unfuse_lora", "decay_lora")) == [("HL201", 12)]
+
+
+# --- restoring frozen entries from a stored copy (diffusers textual_inversion_flax.py) -----------
+
+_TEXTUAL_INVERSION = """
+import jax
+import jax.numpy as jnp
+
+original_token_embeds = text_encoder.params["text_model"]["embeddings"]["token_embedding"]["embedding"]
+
+def train_step(state, batch):
+    def compute_loss(params):
+        return loss_of(params, batch)
+
+    grad_fn = jax.value_and_grad(compute_loss)
+    loss, grad = grad_fn(state.params)
+    new_state = state.apply_gradients(grads=grad)
+    token_embeds = original_token_embeds.at[placeholder_token_id].set(
+        new_state.params["text_model"]["embeddings"]["token_embedding"]["embedding"][placeholder_token_id]
+    )
+    new_state.params["text_model"]["embeddings"]["token_embedding"]["embedding"] = token_embeds
+    return new_state, loss
+"""
+
+
+def test_keeping_all_but_the_new_token_embedding_fixed_is_freezing():
+    assert found(_TEXTUAL_INVERSION) == []
+
+
+def test_the_same_restore_with_a_where_over_a_fixed_mask_is_freezing():
+    code = _TEXTUAL_INVERSION.replace(
+        "original_token_embeds.at[placeholder_token_id].set(",
+        "jnp.where(frozen_rows[:, None], original_token_embeds,").replace("[placeholder_token_id]\n", "\n")
+    assert "jnp.where(frozen_rows" in code
+    assert found(code) == []
+
+
+def test_scaling_the_new_token_embedding_while_training_is_reported():
+    code = _TEXTUAL_INVERSION.replace(
+        "original_token_embeds.at[placeholder_token_id].set(",
+        "original_token_embeds.at[placeholder_token_id].set(0.5 * ")
+    assert found(code) == [("HL206", 17)]
+
+
+def test_a_mask_chosen_by_the_weights_own_magnitude_is_reported():
+    code = """
+    import torch
+    for x, y in loader:
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            w = model.fc.weight
+            w.copy_(torch.where(w.abs() < threshold, initial_weight, w))
+    """
+    assert found(code) == [("HL202", 9)]
+
+
+def test_restoring_frozen_rows_of_an_embedding_with_where_is_freezing():
+    code = """
+    import torch
+    orig_embeds = model.get_input_embeddings().weight.detach().clone()
+    for x, y in loader:
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            emb = model.get_input_embeddings().weight
+            emb.copy_(torch.where(index_no_updates[:, None], orig_embeds, emb))
+    """
+    assert found(code) == []
