@@ -372,7 +372,14 @@ def hyperparameter_keys(change: Change) -> list[str]:
 # --- where a class sits -----------------------------------------------------------------------
 
 _SCHEDULER_BASE = re.compile(r"Schedul|LR$|ReduceLROnPlateau")
-_SCHEDULER_NAME = re.compile(r"Schedul")
+_SCHEDULER_NAME = re.compile(r"Schedul|[a-z](LR|Lr)$")  # WarmupScheduler, Megatron's AnnealingLR
+
+
+def _scheduler_protocol(node: cst.ClassDef) -> bool:
+    """A plain class with a scheduler's ``step()`` and ``get_lr()`` methods."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    methods = {item.name.value for item in body if isinstance(item, cst.FunctionDef)}
+    return "step" in methods and "get_lr" in methods
 _OPTIMIZER_BASE = re.compile(r"(^|\.)(Optimizer|Optimiser|OptimizerV2|Optimizer_)$")
 
 
@@ -396,7 +403,8 @@ def implementation_kind(ctx: "FileContext", ancestors) -> str | None:
         kind = _class_kind(ctx, node, 0)
         if kind is not None:
             return kind
-        if _SCHEDULER_NAME.search(node.name.value) and class_framework(node, ctx) is None:
+        if class_framework(node, ctx) is None and (_SCHEDULER_NAME.search(node.name.value)
+                                                    or _scheduler_protocol(node)):
             return "scheduler"
     return None
 

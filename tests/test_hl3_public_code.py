@@ -195,3 +195,46 @@ def linear_annealing(optimizer, update, num_updates, initial_lr):
         pg["lr"] = lrnow
 """
     assert hl3(code) == [("HL302", 10)]
+
+
+# --- plain scheduler classes (Megatron's AnnealingLR in DeepSpeedExamples) ---------------------
+
+def test_plain_scheduler_class_writing_the_rate_is_silent():
+    code = """\
+import math
+
+class AnnealingLR(object):
+    def __init__(self, optimizer, max_lr, warmup_iter, total_iters):
+        self.optimizer = optimizer
+        self.num_steps = 0
+
+    def get_lr(self):
+        return self.max_lr * min(1.0, self.num_steps / self.warmup_iter)
+
+    def step(self, increment=1):
+        self.num_steps += increment
+        new_lr = self.get_lr()
+        for group in self.optimizer.param_groups:
+            group['lr'] = new_lr
+
+class Warmup:
+    def get_lr(self):
+        return 0.1
+
+    def step(self):
+        for group in self.optimizer.param_groups:
+            group['lr'] = self.get_lr()
+"""
+    assert hl3(code) == []
+
+
+def test_class_that_only_steps_training_still_reports_a_hand_written_rate():
+    code = """\
+class Trainer(object):
+    def step(self, batch):
+        lr = self.base_lr * (0.1 ** (self.epoch // 30))
+        for group in self.optimizer.param_groups:
+            group['lr'] = lr
+        self.optimizer.step()
+"""
+    assert hl3(code) == [("HL302", 5)]
