@@ -154,13 +154,16 @@ def _sweep_setup(ctx, change: Change, ancestors) -> bool:
     value = change.value
     if not isinstance(value, cst.Name):
         return False
-    for node in reversed(ancestors):
+    for index in range(len(ancestors) - 1, -1, -1):
+        node = ancestors[index]
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return False
         if isinstance(node, cst.For):
             targets = {name for name, _ in target_names(node.target)}
             if value.value not in targets:
                 return False
+            if ctx.training.in_training_loop(ancestors[:index]) is not None:
+                return False  # for timestep in ...: validation inside the epoch loop, not a sweep
             iterable = node.iter
             if isinstance(iterable, cst.Call) and (dotted(iterable.func) or "").rsplit(".", 1)[-1] in (
                 "range", "trange", "enumerate", "tqdm", "count"

@@ -238,3 +238,36 @@ class Trainer(object):
         self.optimizer.step()
 """
     assert hl3(code) == [("HL302", 5)]
+
+
+# --- a loop over values inside the training loop is not a sweep (kohya-ss/sd-scripts) ---------
+
+def test_config_set_from_an_inner_loop_of_the_training_loop_is_reported():
+    code = """\
+import argparse
+args = argparse.ArgumentParser().parse_args()
+for epoch in range(args.epochs):
+    for batch in loader:
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+    for timestep in validation_timesteps:
+        args.min_timestep = args.max_timestep = timestep
+        validate(model, args)
+"""
+    assert hl3(code) == [("HL301", 9)]
+
+
+def test_sweep_over_models_outside_training_stays_silent():
+    code = """\
+import argparse
+def run(args):
+    for x in data:
+        loss(x).backward()
+        optimizer.step()
+args = argparse.ArgumentParser().parse_args()
+for name in ["resnet18", "resnet50"]:
+    args.model = name
+    run(args)
+"""
+    assert hl3(code) == []
