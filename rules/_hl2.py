@@ -332,6 +332,8 @@ class Analysis:
             more["state_dict_root"], more["state_dict_name"] = root
         if kind == "data":
             more.setdefault("extra", {}).update(self._fix_names())
+        # the models whose weights the statement reads (names resolve only during the walk)
+        more.setdefault("extra", {})["sources"] = self._model_sources(small or target)
         new_value = more.get("new_value")
         if isinstance(new_value, cst.Name):  # what the written name holds, for the suggestion
             binding = self.facts.lookup(new_value.value)

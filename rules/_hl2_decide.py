@@ -58,6 +58,8 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
             names.append(mapping.owner)
         if facts.averaging_context(ancestors, *names) is not None:
             return None
+        if facts.frozen_copy_of_another(value.owner, write.extra.get("sources", set())):
+            return None
     training = facts.training_code(ancestors)
     builder = _BUILDERS[code]
     return builder(analysis, write, value, training, manual_step)

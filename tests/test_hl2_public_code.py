@@ -245,3 +245,59 @@ def test_restoring_frozen_rows_of_an_embedding_with_where_is_freezing():
             emb.copy_(torch.where(index_no_updates[:, None], orig_embeds, emb))
     """
     assert found(code) == []
+
+
+# --- an averaged copy recognised by evidence, not by its name --------------------------------------
+
+_FROZEN_COPY = """
+import torch
+import torch.nn as nn
+
+class TwoViews(nn.Module):
+    def __init__(self, base_encoder, dim=128, m=0.999):
+        super().__init__()
+        self.m = m
+        self.query_net = base_encoder(num_classes=dim)
+        self.net_b = base_encoder(num_classes=dim)
+        for p_q, p_b in zip(self.query_net.parameters(), self.net_b.parameters()):
+            p_b.data.copy_(p_q.data)
+            p_b.requires_grad = False
+
+    @torch.no_grad()
+    def _update(self):
+        for p_q, p_b in zip(self.query_net.parameters(), self.net_b.parameters()):
+            p_b.data = p_b.data * self.m + p_q.data * (1.0 - self.m)
+
+    def forward(self, x):
+        self._update()
+        return self.query_net(x), self.net_b(x)
+"""
+
+
+def test_a_frozen_model_moved_towards_another_models_weights_is_an_averaged_copy():
+    assert found(_FROZEN_COPY) == []
+
+
+def test_the_same_mix_into_a_model_that_is_not_frozen_is_reported():
+    assert found(_FROZEN_COPY.replace("p_b.requires_grad = False", "pass")) == [("HL201", 18)]
+
+
+def test_a_frozen_model_rescaled_from_its_own_weights_is_reported():
+    code = _FROZEN_COPY.replace("p_b.data * self.m + p_q.data * (1.0 - self.m)", "p_b.data * self.m")
+    assert found(code) == [("HL201", 18)]
+
+
+def test_a_frozen_model_stepped_in_place_towards_another_while_training():
+    code = """
+    import torch
+    net_b.requires_grad_(False)
+    for x, y in loader:
+        loss = loss_fn(net_a(x), y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            for p_a, p_b in zip(net_a.parameters(), net_b.parameters()):
+                p_b.mul_(0.99).add_(p_a, alpha=0.01)
+    """
+    assert found(code) == []
+    assert found(code.replace("net_b.requires_grad_(False)", "")) == [("HL202", 10)]

@@ -203,6 +203,8 @@ class ParameterFacts:
     init_called: dict[int, set[str]] = field(default_factory=dict)
     # modules that are copies of another one: deepcopy, AveragedModel, load_state_dict(other.state_dict())
     copy_owners: set[str] = field(default_factory=set)
+    # modules whose parameters the file freezes (``requires_grad = False`` / ``requires_grad_(False)``)
+    frozen_owners: set[str] = field(default_factory=set)
     # attribute names registered as nn.Parameter somewhere in the file
     registered: set[str] = field(default_factory=set)
     # self.<attr> = value, per class node id
@@ -267,6 +269,9 @@ class ParameterFacts:
         elif method == "requires_grad_" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if not call.args or _literal_true(call.args[0].value):
                 self._mark_trainable(func.value.value, "torch")
+        if method == "requires_grad_" and call.args and isinstance(call.args[0].value, cst.Name) \
+                and call.args[0].value.value == "False" and isinstance(func, cst.Attribute):
+            self._note_frozen(func.value)
 
         if method == "gradient" and len(call.args) >= 2:  # tape.gradient(loss, sources)
             self._note_differentiated(call.args[1].value)
@@ -343,6 +348,9 @@ class ParameterFacts:
         is_parameter = isinstance(value, cst.Call) and _qualified(ctx, value.func) in (
             "torch.nn.Parameter", "torch.nn.parameter.Parameter", "nn.Parameter", "Parameter")
         for target in targets:
+            if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" \
+                    and isinstance(value, cst.Name) and value.value == "False":
+                self._note_frozen(target.value)
             if isinstance(target, cst.Attribute):
                 if is_parameter:
                     self.registered.add(target.attr.value)
@@ -356,6 +364,22 @@ class ParameterFacts:
                 last = callee.rsplit(".", 1)[-1]
                 if last in ("deepcopy", "AveragedModel", "clone_model") or callee == "copy.copy":
                     self.copy_owners.add(text)
+
+    def _note_frozen(self, node: cst.BaseExpression) -> None:
+        """``model.requires_grad_(False)`` or ``p.requires_grad = False`` for ``p`` of a model."""
+        value = self.resolve(node)
+        while isinstance(value, Many):
+            value = value.element
+        if isinstance(value, Learned) and value.owner:
+            self.frozen_owners.add(value.owner)
+        elif isinstance(node, (cst.Name, cst.Attribute)) and dotted(node):
+            self.frozen_owners.add(dotted(node))
+
+    def frozen_copy_of_another(self, owner: str | None, sources: set[str | None]) -> bool:
+        """The written model is frozen and the new values come from another model's weights: an
+        averaged / target copy (no gradient trains it, so no optimizer is bypassed), whatever it
+        is called."""
+        return bool(owner) and owner in self.frozen_owners and any(s and s != owner for s in sources)
 
     def observe_register_parameter(self, call: cst.Call) -> None:
         if call.args and isinstance(call.args[0].value, cst.SimpleString):
