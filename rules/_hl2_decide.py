@@ -322,9 +322,9 @@ def _snippet(analysis: Analysis, write: Write) -> str:
     text = analysis.text(node)
     if len(text) > _MAX_SNIPPET:
         cut = text[: _MAX_SNIPPET - 3]
-        if "(" in cut:
+        if cut.find("(") > 0:
             cut = cut[: cut.index("(") + 1] + "..." + ")" if cut.count("(") > cut.count(")") else cut + "..."
-        else:
+        else:  # no call to elide, or a parenthesised target (``(a if c else b).weight.data[i] = ...``)
             cut += "..."
         return cut
     return text

@@ -301,3 +301,25 @@ def test_a_frozen_model_stepped_in_place_towards_another_while_training():
     """
     assert found(code) == []
     assert found(code.replace("net_b.requires_grad_(False)", "")) == [("HL202", 10)]
+
+
+# --- the message quotes a parenthesised target readably (diffusers dreambooth_lora_sd15_advanced) --
+
+
+def test_a_parenthesised_target_is_quoted_by_its_start_not_as_an_empty_call():
+    code = """
+    import torch
+
+    @torch.no_grad()
+    def retract_embeddings(self, text_encoder, index_updates, off_ratio):
+        new_embeddings = (
+            text_encoder.text_model if hasattr(text_encoder, "text_model") else text_encoder
+        ).embeddings.token_embedding.weight.data[index_updates] * off_ratio
+        (
+            text_encoder.text_model if hasattr(text_encoder, "text_model") else text_encoder
+        ).embeddings.token_embedding.weight.data[index_updates] = new_embeddings
+    """
+    findings = lint(code, ["HL2"])
+    assert [(f.code, f.start.row) for f in findings] == [("HL201", 9)]
+    assert "`( text_encoder.text_model if hasattr(" in findings[0].message
+    assert "`(...)`" not in findings[0].message
