@@ -43,6 +43,9 @@ _RANDOM_FACTORIES = re.compile(r"^(torch\.(randn|rand|normal|zeros|ones|full|eye
                                r"numpy\.(zeros|ones|full)(_like)?|tensorflow\.(zeros|ones|random\.\w+)(_like)?)$")
 _TREE_MAP = frozenset({"jax.tree_map", "jax.tree_util.tree_map", "jax.tree.map", "jax.tree_multimap",
                        "jax.tree_util.tree_multimap"})
+_DECOMPOSITIONS = frozenset({"torch.linalg.svd", "torch.svd", "torch.svd_lowrank", "torch.pca_lowrank",
+                             "torch.linalg.qr", "torch.qr", "torch.linalg.eigh", "torch.linalg.svdvals",
+                             "numpy.linalg.svd", "numpy.linalg.qr", "numpy.linalg.eigh", "jax.numpy.linalg.svd"})
 _WHERE = frozenset({"torch.where", "jax.numpy.where", "numpy.where", "jax.lax.select"})
 _TF_ASSIGN = frozenset({"assign", "assign_add", "assign_sub"})
 _TF_SET_VALUE = frozenset({"tensorflow.keras.backend.set_value", "keras.backend.set_value",
@@ -334,6 +337,8 @@ class Analysis:
             more.setdefault("extra", {}).update(self._fix_names())
         # the models whose weights the statement reads (names resolve only during the walk)
         more.setdefault("extra", {})["sources"] = self._model_sources(small or target)
+        if self._from_decomposition(more.get("new_value")):
+            more["extra"]["decomposed"] = True
         new_value = more.get("new_value")
         if isinstance(new_value, cst.Name):  # what the written name holds, for the suggestion
             binding = self.facts.lookup(new_value.value)
@@ -508,6 +513,26 @@ class Analysis:
             if self.classify(plain, target, depth + 1) not in ("plain", "own", "conversion"):
                 return False
         return True
+
+    def _from_decomposition(self, expr: cst.BaseExpression | None) -> bool:
+        """The value is built from the factors of a matrix decomposition (``U, S, Vh =
+        torch.linalg.svd(W)`` ... ``(U[:, :r] * S[:r]) @ Vh[:r]``), followed through local
+        assignments: a low-rank re-factorisation of weights (LoRA extraction, PiSSA-style adapter
+        set-up, SVD compression)."""
+        pending = [expr] if expr is not None else []
+        seen: set[int] = set()
+        while pending and len(seen) < 24:
+            node = pending.pop()
+            for inner in _walk(node):
+                if isinstance(inner, cst.Call) and self._qualified(inner.func) in _DECOMPOSITIONS:
+                    return True
+                if isinstance(inner, cst.Name):
+                    binding = self.facts.lookup(inner.value)
+                    if binding is not None and binding.value is not None and id(binding) not in seen \
+                            and binding.kind in ("assign", "annassign", "unpack"):
+                        seen.add(id(binding))
+                        pending.append(binding.value)
+        return False
 
     def _model_sources(self, expr: cst.BaseExpression) -> set[str | None]:
         """The models whose weights ``expr`` is computed from (an average or merge of models)."""

@@ -61,6 +61,9 @@ def decide(analysis: Analysis, write: Write) -> Decision | None:
         if facts.frozen_copy_of_another(value.owner, write.extra.get("sources", set())):
             return None
     training = facts.training_code(ancestors)
+    if training is None and not manual_step and write.extra.get("decomposed"):
+        # a low-rank re-factorisation outside training: converting or setting up weights
+        return None
     builder = _BUILDERS[code]
     return builder(analysis, write, value, training, manual_step)
 

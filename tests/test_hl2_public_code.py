@@ -323,3 +323,49 @@ def test_a_parenthesised_target_is_quoted_by_its_start_not_as_an_empty_call():
     assert [(f.code, f.start.row) for f in findings] == [("HL201", 9)]
     assert "`( text_encoder.text_model if hasattr(" in findings[0].message
     assert "`(...)`" not in findings[0].message
+
+
+# --- low-rank re-factorisation outside training (peft lora/variants.py KaSA, lora/intruders.py) ---
+
+_TRUNCATE = """
+import torch
+
+def truncate_base_weight(module, r):
+    base_layer = module.get_base_layer()
+    weight = base_layer.weight
+    orig_dtype = weight.dtype
+    out_features, in_features = weight.shape
+    svd_rank = min(in_features, out_features) - r
+    weight_fp32 = weight.detach().to(torch.float32)
+    U, S, Vh = torch.linalg.svd(weight_fp32, full_matrices=False)
+    U_p = U[:, :svd_rank]
+    S_p = S[:svd_rank]
+    Vh_p = Vh[:svd_rank, :]
+    truncated = (U_p * S_p) @ Vh_p
+    base_layer.weight.data = truncated.to(orig_dtype)
+    return U[:, svd_rank:] * S[svd_rank:], Vh[svd_rank:, :]
+"""
+
+
+def test_replacing_a_weight_by_its_truncated_svd_outside_training_is_conversion():
+    assert found(_TRUNCATE) == []
+
+
+def test_the_same_write_without_a_decomposition_is_reported():
+    code = _TRUNCATE.replace("torch.linalg.svd(weight_fp32, full_matrices=False)", "split3(weight_fp32)")
+    assert found(code) == [("HL201", 16)]
+
+
+def test_orthogonalising_a_weight_by_svd_inside_the_training_loop_is_reported():
+    code = """
+    import torch
+    for x, y in loader:
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            U, S, Vh = torch.linalg.svd(model.proj.weight, full_matrices=False)
+            model.proj.weight.copy_(U @ Vh)
+    """
+    assert found(code) == [("HL202", 10)]
