@@ -236,6 +236,20 @@ def in_test_function(ctx: "FileContext", ancestors) -> bool:
     return False
 
 
+_TUNER_LIBS = ("keras_tuner.", "kerastuner.")
+
+
+def _tuner_search_call(ctx: "FileContext", call: cst.Call) -> bool:
+    """``tuner.search(X, y, epochs=10)`` on a keras_tuner tuner: like ``GridSearchCV.fit``, its
+    arguments set up the search that tries hyperparameters, they are not one run's choice."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "search" and isinstance(func.value, cst.Name)):
+        return False
+    binding = ctx.bindings.lookup(func.value.value)
+    value = binding.value if binding is not None else None
+    return isinstance(value, cst.Call) and (ctx.qualify(value.func) or "").startswith(_TUNER_LIBS)
+
+
 def exempt_context(ctx: "FileContext", ancestors) -> bool:
     """Search spaces, CLI definitions and config construction: values here are configuration."""
     if python_config_file(ctx) or in_test_function(ctx, ancestors):
@@ -252,6 +266,8 @@ def exempt_context(ctx: "FileContext", ancestors) -> bool:
             ):
                 return True
             if last.endswith("SearchCV") or last in ("BayesSearchCV", "TuneSearchCV", "TuneGridSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"):
+                return True
+            if qualified.startswith(_TUNER_LIBS) or _tuner_search_call(ctx, node):
                 return True
             if ctx.catalogue.canonical(qualified) is None and ctx.configs.is_config_constructor(node):
                 return True

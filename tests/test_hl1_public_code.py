@@ -239,3 +239,18 @@ def test_batch_size_is_reported_in_a_file_that_only_uses_sklearn_helpers():
     source = "from sklearn.model_selection import train_test_split\nfrom model import train\n" \
         "train(X_train, y_train, batch_size=32)\n"
     assert found(source) == [("HL105", 3)]
+
+
+# --- keras_tuner: tuner construction and tuner.search set up a search -----------------------
+
+def test_keras_tuner_search_settings_are_not_reported():
+    source = (
+        "import keras_tuner as kt\n"
+        "from tensorflow import keras\n"
+        "tuner = kt.Hyperband(MyHyperModel(), objective='val_accuracy', max_epochs=10, factor=3)\n"
+        "tuner.search(X_train, y_train, epochs=10, validation_data=(X_valid, y_valid))\n"
+        "model = tuner.get_best_models()[0]\n"
+        "model.fit(X_train, y_train, epochs=30)\n"  # reported: the final training run
+        "other.search(X_train, y_train, epochs=10)\n"  # reported: not a tuner
+    )
+    assert found(source) == [("HL101", 6), ("HL105", 7)]
