@@ -525,6 +525,9 @@ def drop_evaluation_batch_sizes(ctx: "FileContext", call: cst.Call, slots: list[
     return [s for s in slots if "batch_size" not in s.slot]
 
 
+_LR_FINDER = re.compile(r"^(find_(lr|learning_rate)s?|(lr|learning_rate)_?find(er)?|range_test)$", re.I)
+
+
 def keyword_value_acceptable(slot: SlotArgument) -> bool:
     """For keyword matches on unknown callees: numbers and bools only, and no sentinel -1/None;
     a batch size given to an export/inference/evaluation function is not a training hyperparameter."""
@@ -535,6 +538,8 @@ def keyword_value_acceptable(slot: SlotArgument) -> bool:
         return False
     if any(evaluation_name(part) for part in slot.callee.split(".")):
         return False  # evaluator.run(data, max_epochs=1), self._test_v100(num_epochs=2)
+    if _LR_FINDER.search(slot.callee.rsplit(".", 1)[-1]):
+        return False  # a learning-rate range test is a diagnostic run, not the training run
     if "batch_size" in slot.slot and isinstance(value, cst.Integer) and value.evaluated_value == 1:
         return False  # a single-example batch is a shape (dummy inputs, attention masks), not a tuned value
     if evaluation_only_name(slot.slot):

@@ -254,3 +254,14 @@ def test_keras_tuner_search_settings_are_not_reported():
         "other.search(X_train, y_train, epochs=10)\n"  # reported: not a tuner
     )
     assert found(source) == [("HL101", 6), ("HL105", 7)]
+
+
+# --- learning-rate range tests are diagnostics -----------------------------------------------
+
+def test_learning_rate_finder_settings_are_not_reported():
+    source = (
+        "rates, losses = find_learning_rate(model, X_train, y_train, epochs=1, batch_size=128)\n"
+        "lr_finder.range_test(train_loader, end_lr=100, num_iter=100)\n"
+        "history = train_model(model, X_train, y_train, epochs=25)\n"  # reported
+    )
+    assert found(source) == [("HL105", 3)]
