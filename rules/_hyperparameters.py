@@ -515,6 +515,30 @@ def in_benchmark_function(ancestors) -> bool:
     return False
 
 
+def _target_names(node: cst.CSTNode) -> set[str]:
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in node.elements)) if node.elements else set()
+    return set()
+
+
+def hyperparameter_sweep_loop(ctx: "FileContext", loop: cst.For) -> bool:
+    """A loop whose variable is handed to a hyperparameter slot in its body (``for k in range(1, 11):
+    KMeans(n_clusters=k).fit(X)``, the elbow method): it fits one model per value of a
+    hyperparameter, so its range is a search space, not a number of epochs or steps."""
+    names = _target_names(loop.target)
+    if not names:
+        return False
+    for node in _walk_names_and_calls(loop.body):
+        if not isinstance(node, cst.Call):
+            continue
+        for slot in slot_arguments(ctx, node):
+            if any(isinstance(n, cst.Name) and n.value in names for n in _walk_names_and_calls(slot.argument.value)):
+                return True
+    return False
+
+
 def drop_evaluation_batch_sizes(ctx: "FileContext", call: cst.Call, slots: list[SlotArgument]) -> list[SlotArgument]:
     """Without the batch sizes of an evaluation-only loader (RULES: not scored; an engineer does
     not tune them as training hyperparameters)."""

@@ -11,6 +11,7 @@ from hyperlint.rules._hyperparameters import (
     describe_slot,
     drop_evaluation_batch_sizes,
     evaluation_only_name,
+    hyperparameter_sweep_loop,
     in_benchmark_function,
     in_test_function,
     exempt_context,
@@ -129,7 +130,8 @@ class HardcodedHyperparameterVariable(Rule):
 
     def finish(self) -> None:
         for loop, sources in self.loops:
-            if self.ctx.training.loop_trains(loop) and not search_trial_loop(self.ctx, loop, loop_count(loop)):
+            if (self.ctx.training.loop_trains(loop) and not search_trial_loop(self.ctx, loop, loop_count(loop))
+                    and not hyperparameter_sweep_loop(self.ctx, loop)):
                 for binding in sources:
                     self.feeds.setdefault(binding, []).append("the count of a training loop")
         for binding, uses in self.feeds.items():

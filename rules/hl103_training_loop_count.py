@@ -8,6 +8,7 @@ from hyperlint.rule import Rule
 from hyperlint.rules._config_fix import plan_fixes
 from hyperlint.rules._hyperparameters import (
     exempt_context,
+    hyperparameter_sweep_loop,
     in_benchmark_function,
     is_literal,
     literal_text,
@@ -81,7 +82,8 @@ class HardcodedTrainingLoopCount(Rule):
 
     def finish(self) -> None:
         for loop, count in self.loops:
-            if self.ctx.training.loop_trains(loop) and not search_trial_loop(self.ctx, loop, count):
+            if (self.ctx.training.loop_trains(loop) and not search_trial_loop(self.ctx, loop, count)
+                    and not hyperparameter_sweep_loop(self.ctx, loop)):
                 value = literal_text(self.ctx, count)
                 target = loop.target
                 variable = target.value if isinstance(target, cst.Name) else "step"

@@ -265,3 +265,21 @@ def test_learning_rate_finder_settings_are_not_reported():
         "history = train_model(model, X_train, y_train, epochs=25)\n"  # reported
     )
     assert found(source) == [("HL105", 3)]
+
+
+# --- a loop over a hyperparameter's values is a sweep, not a training-loop count --------------
+
+def test_elbow_loop_over_n_clusters_is_not_a_training_loop_count():
+    source = (
+        "from sklearn.cluster import KMeans\n"
+        "MAX_K = 11\n"
+        "for i in range(1, 11):\n"
+        "    km = KMeans(n_clusters=i, n_init=10, random_state=0)\n"
+        "    km.fit(X)\n"
+        "for depth in range(1, MAX_K):\n"
+        "    scores.append(fit_tree(X, y, max_depth=depth, learning_rate=depth / 10))\n"
+        "    model.fit(X, y)\n"
+        "for _ in range(45):\n"  # reported: 45 partial_fit passes
+        "    clf.partial_fit(next_batch(), y, classes=classes)\n"
+    )
+    assert found(source) == [("HL101", 4), ("HL103", 9)]
