@@ -271,3 +271,61 @@ for name in ["resnet18", "resnet50"]:
     run(args)
 """
     assert hl3(code) == []
+
+
+# --- setup that only wraps or prepares (diffusers examples: jax.pmap, with_transform) --------
+
+def test_wrapping_a_training_function_does_not_run_it():
+    code = """\
+import argparse
+import jax
+
+def train_step(state, batch):
+    grads = jax.grad(loss_fn)(state.params, batch)
+    return state.apply_gradients(grads=grads)
+
+args = argparse.ArgumentParser().parse_args()
+p_train_step = jax.pmap(train_step, "batch")
+args.max_train_steps = args.num_train_epochs * steps_per_epoch
+for epoch in range(args.num_train_epochs):
+    for batch in loader:
+        state = p_train_step(state, batch)
+"""
+    assert hl3(code) == []
+
+
+def test_dataset_transform_with_augmentations_is_not_a_training_call():
+    code = """\
+import argparse
+from torchvision import transforms
+
+args = argparse.ArgumentParser().parse_args()
+train_resize = transforms.Resize(args.resolution)
+train_flip = transforms.RandomHorizontalFlip(p=1.0)
+
+def preprocess_train(examples):
+    images = [train_flip(train_resize(image)) for image in examples["image"]]
+    return {"pixel_values": images}
+
+train_dataset = dataset["train"].with_transform(preprocess_train)
+args.max_train_steps = args.num_train_epochs * len(train_dataset)
+"""
+    assert hl3(code) == []
+
+
+def test_running_a_training_function_through_a_call_is_still_a_training_call():
+    code = """\
+import argparse
+import torch.multiprocessing as mp
+
+def main_worker(gpu, args):
+    for x in loader:
+        loss = model(x)
+        loss.backward()
+        optimizer.step()
+
+args = argparse.ArgumentParser().parse_args()
+mp.spawn(main_worker, nprocs=4, args=(args,))
+args.done = True
+"""
+    assert hl3(code) == [("HL301", 12)]

@@ -38,10 +38,14 @@ _QUALIFIED_STEPS = frozenset(
 )
 _OPTIMIZER_RECEIVER = re.compile(r"(^|_)(opt|optim|optimizer|optimiser|optimizers|solver)s?(_|$)|optim", re.I)
 _TRAIN_FUNCTION = re.compile(r"^(train|train_\w+|\w+_train|\w+_train_step|training_step|fit_\w+|update_step|learn)$")
+# calls that wrap a function handed to them without running it
+_WRAPPERS = frozenset({"jit", "pmap", "vmap", "pjit", "xmap", "shard_map", "compile", "function", "partial",
+                       "value_and_grad", "grad", "checkpoint", "remat", "with_transform", "set_transform"})
 # names that fit the pattern above but prepare data: train_test_split, fit_quantile_transform, load_train
 _DATA_FUNCTION = re.compile(
     r"_(test_split|split|splits|transforms?|scaler|tokenizer|normali[sz]er|imputer|vectori[sz]er|loaders?|datasets?|"
-    r"data|sampler|iter|generator|features?)$|^(load|get|read|prepare|make|create|split|download|preprocess)_")
+    r"data|sampler|iter|generator|features?|resize|crop|flip|rotate|augment|augmentation|augs?|tfms?|collate|"
+    r"collator)$|^(load|get|read|prepare|make|create|split|download|preprocess)_")
 _TRAINER_RECEIVER = re.compile(r"trainer|learner|agent", re.I)
 
 
@@ -168,13 +172,16 @@ class TrainingFacts:
             self._note_local_call(name, call, ancestors)
         # a same-file function handed to a call runs from it: strategy.run(train_step, ...),
         # mp.spawn(main_worker, ...), pool.map(train_fold, folds)
+        # (jax.pmap(train_step), functools.partial(train, ...) only wrap it: it does not run there)
+        wraps = (dotted(call.func) or "").rsplit(".", 1)[-1] in _WRAPPERS
         for arg in call.args:
             value = arg.value
             if isinstance(value, cst.Name) and value.value in self.local_functions and value.value != name:
-                self._note_local_call(value.value, call, ancestors)
+                self._note_local_call(value.value, call, ancestors, runs=not wraps)
 
-    def _note_local_call(self, name: str, call: cst.Call, ancestors) -> None:
-        self.local_calls.append((name, call, tuple(ancestors)))
+    def _note_local_call(self, name: str, call: cst.Call, ancestors, runs: bool = True) -> None:
+        if runs:
+            self.local_calls.append((name, call, tuple(ancestors)))
         for frame in self._loops:
             frame.calls.add(name)
         if self._functions:
