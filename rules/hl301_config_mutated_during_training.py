@@ -114,7 +114,7 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return None  # HL302 / HL303
         if _optax_state(ctx, obj) or _config_of_something_else(root_of(obj)):
             return None
-        if _sweep_setup(ctx, change, ancestors):
+        if _sweep_setup(ctx, change, ancestors) or _fills_in_a_default(change):
             return None
         check: Callable[[], bool] | None = None  # decided after the traversal
         if not ctx.configs.is_config(obj):
@@ -172,6 +172,43 @@ def _sweep_setup(ctx, change: Change, ancestors) -> bool:
             frame = ctx.training.loop_frames.get(node)
             return frame is not None and not frame.direct
     return False
+
+
+def _fills_in_a_default(change: Change) -> bool:
+    """``args.n = args.n if args.n else 1`` / ``args.n = args.n or 1``: a missing value gets a
+    default and a configured one is kept as it is, so what the run was configured with holds."""
+    target, value = change.target, change.value
+    if change.op != "assign" or target is None or value is None:
+        return False
+    if isinstance(value, cst.IfExp):
+        present = _tests_presence(value.test, target)  # True: the test holds when a value is set
+        if present is None:
+            return False
+        return _same(value.body if present else value.orelse, target)
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+        return _same(value.left, target)
+    return False
+
+
+def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    return a.deep_equals(b)
+
+
+def _tests_presence(test: cst.BaseExpression, target: cst.BaseExpression) -> bool | None:
+    """``args.n`` / ``args.n is not None`` -> True; ``not args.n`` / ``args.n is None`` -> False;
+    any other test -> None."""
+    if _same(test, target):
+        return True
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and _same(test.expression, target):
+        return False
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and _same(test.left, target):
+        comparison = test.comparisons[0]
+        if isinstance(comparison.comparator, cst.Name) and comparison.comparator.value == "None":
+            if isinstance(comparison.operator, cst.IsNot):
+                return True
+            if isinstance(comparison.operator, cst.Is):
+                return False
+    return None
 
 
 _MODEL_LIKE = re.compile(r"(^|_)(model|net|network|module|pipeline|pipe|trainer|learner|encoder|decoder|backbone|"

@@ -329,3 +329,38 @@ mp.spawn(main_worker, nprocs=4, args=(args,))
 args.done = True
 """
     assert hl3(code) == [("HL301", 12)]
+
+
+# --- filling in a missing default keeps the configured value (diffusers log_validation) ------
+
+def test_default_fill_in_during_training_is_silent():
+    code = """\
+import argparse
+args = argparse.ArgumentParser().parse_args()
+
+def log_validation(pipeline, args):
+    args.num_validation_images = args.num_validation_images if args.num_validation_images else 1
+    args.validation_prompt = args.validation_prompt or "a photo"
+    args.seed = 0 if args.seed is None else args.seed
+
+for epoch in range(args.epochs):
+    loss.backward()
+    optimizer.step()
+    log_validation(pipeline, args)
+"""
+    assert hl3(code) == []
+
+
+def test_conditional_change_of_a_configured_value_is_still_reported():
+    code = """\
+import argparse
+args = argparse.ArgumentParser().parse_args()
+for epoch in range(args.epochs):
+    loss.backward()
+    optimizer.step()
+    args.lr = args.lr * 0.1 if epoch in args.schedule else args.lr
+    args.warmup = args.warmup or epoch
+    args.lr = args.lr if epoch < 30 else args.lr / 10
+    args.lr = args.lr if args.lr < 1e-5 else args.lr * 0.5
+"""
+    assert hl3(code) == [("HL301", 6), ("HL301", 8), ("HL301", 9)]
