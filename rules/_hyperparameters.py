@@ -542,11 +542,14 @@ def hyperparameter_sweep_loop(ctx: "FileContext", loop: cst.For) -> bool:
 def drop_evaluation_batch_sizes(ctx: "FileContext", call: cst.Call, slots: list[SlotArgument]) -> list[SlotArgument]:
     """Without the batch sizes of an evaluation-only loader (RULES: not scored; an engineer does
     not tune them as training hyperparameters)."""
-    if not any("batch_size" in s.slot for s in slots):
+    def loader_batch_size(slot: SlotArgument) -> bool:
+        return "batch_size" in slot.slot and "train" not in slot.slot  # not per_device_train_batch_size
+
+    if not any(loader_batch_size(s) for s in slots):
         return slots
     if not evaluation_only_call(ctx, call, ctx.stack):
         return slots
-    return [s for s in slots if "batch_size" not in s.slot]
+    return [s for s in slots if not loader_batch_size(s)]
 
 
 _LR_FINDER = re.compile(r"^(find_(lr|learning_rate)s?|(lr|learning_rate)_?find(er)?|range_test)$", re.I)

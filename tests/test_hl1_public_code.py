@@ -283,3 +283,13 @@ def test_elbow_loop_over_n_clusters_is_not_a_training_loop_count():
         "    clf.partial_fit(next_batch(), y, classes=classes)\n"
     )
     assert found(source) == [("HL101", 4), ("HL103", 9)]
+
+
+def test_training_batch_size_keyword_is_kept_even_under_an_evaluation_name():
+    source = (
+        "from transformers import TrainingArguments\n"
+        "eval_args = TrainingArguments('out', per_device_train_batch_size=16, per_device_eval_batch_size=64)\n"
+    )
+    findings = lint(source, ["HL1"])
+    assert [(f.code, f.start.row) for f in findings] == [("HL101", 2)]
+    assert "per_device_train_batch_size" in findings[0].message
