@@ -384,7 +384,8 @@ _OPTIMIZER_BASE = re.compile(r"(^|\.)(Optimizer|Optimiser|OptimizerV2|Optimizer_
 
 
 # an LR range test sets the rate it starts from and sweeps it itself (Lightning's lr_find, torch-lr-finder)
-_LR_FINDER_FUNCTION = re.compile(r"^_*(lr_?find(er)?|find_?lr|lr_?range_?test)(_|$)", re.I)
+_LR_FINDER_FUNCTION = re.compile(
+    r"^_*(lr_?find(er)?|find_?(lr|learning_?rate)|(lr|learning_?rate)_?(finder|range_?test))(_|$)", re.I)
 _LR_FINDER_CLASS = re.compile(r"^_*(LR|Lr|LearningRate)(Finder|RangeTest)", re.I)
 
 

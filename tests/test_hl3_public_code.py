@@ -181,6 +181,24 @@ def _lr_find(trainer, model, update_attr=True):
     assert hl3(code) == []
 
 
+def test_keras_learning_rate_finder_function_is_silent():
+    # handson-ml3: set the minimum rate, fit with an exponentially growing rate, restore it
+    code = """\
+import tensorflow as tf
+
+def find_learning_rate(model, X, y, epochs=1, min_rate=1e-4):
+    init_lr = tf.keras.backend.get_value(model.optimizer.learning_rate)
+    model.optimizer.learning_rate = min_rate
+    history = model.fit(X, y, epochs=epochs, callbacks=[exp_lr])
+    model.optimizer.learning_rate = init_lr
+    return exp_lr.rates, exp_lr.losses
+
+def restart(model):
+    model.optimizer.learning_rate = 0.01
+"""
+    assert hl3(code) == [("HL302", 11)]
+
+
 def test_hand_written_annealing_next_to_an_lr_finder_is_still_reported():
     code = """\
 import torch
