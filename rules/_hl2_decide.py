@@ -123,12 +123,32 @@ def _hl201(analysis: Analysis, write: Write, value: Learned, training: str | Non
 
 def _hl202(analysis: Analysis, write: Write, value: Learned, training: str | None, manual_step: bool):
     if not training and not manual_step:
+        training = _in_module_forward(analysis, write)
+    if not training and not manual_step:
         return None
     target = analysis.text(write.target)
     snippet = _snippet(analysis, write)
     where = training or "as a hand-written gradient step"
     message = f"`{snippet}` changes a learned parameter in place {where}, outside the optimizer ({value.origin})"
     return Decision("HL202", write, message, _torch_suggestion(analysis, write, value, target))
+
+
+def _in_module_forward(analysis: Analysis, write: Write) -> str | None:
+    """A module's own registered parameter changed in place in its ``forward`` (``self.temp.clamp_(
+    0.001, 0.5)``): that runs at every training step."""
+    if not (isinstance(value_owner := write.value, Learned) and value_owner.owner == "self"):
+        return None
+    for index in range(len(write.ancestors) - 1, -1, -1):
+        node = write.ancestors[index]
+        if isinstance(node, cst.Lambda):
+            return None
+        if isinstance(node, cst.FunctionDef):
+            owner = write.ancestors[index - 2] if index >= 2 else None
+            if node.name.value == "forward" and isinstance(owner, cst.ClassDef) \
+                    and analysis.facts.is_module_class(owner):
+                return "in `forward`, which runs at every training step"
+            return None
+    return None
 
 
 # --- HL203 -------------------------------------------------------------------------------------

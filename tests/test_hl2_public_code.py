@@ -369,3 +369,49 @@ def test_orthogonalising_a_weight_by_svd_inside_the_training_loop_is_reported():
             model.proj.weight.copy_(U @ Vh)
     """
     assert found(code) == [("HL202", 10)]
+
+
+# --- a module clamping its own parameter in forward (salesforce/ALBEF, BLIP model_pretrain.py) ----
+
+_TEMPERATURE = """
+import torch
+import torch.nn as nn
+
+class ALBEF(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.temp = nn.Parameter(torch.ones([]) * config["temp"])
+        self.visual_encoder = build_encoder(config)
+
+    def forward(self, image, text, alpha=0):
+        with torch.no_grad():
+            self.temp.clamp_(0.001, 0.5)
+        return self.visual_encoder(image) / self.temp
+"""
+
+
+def test_clamping_a_modules_own_parameter_in_forward_is_reported():
+    findings = lint(_TEMPERATURE, ["HL2"])
+    assert [(f.code, f.start.row) for f in findings] == [("HL202", 13)]
+    assert "in `forward`" in findings[0].message
+    assert "parametriz" in findings[0].fix.message
+
+
+def test_the_same_clamp_in_a_class_that_is_not_a_module_is_not_reported():
+    assert found(_TEMPERATURE.replace("class ALBEF(nn.Module):", "class ALBEF:")
+                 .replace("super().__init__()", "pass")) == []
+
+
+def test_a_momentum_update_called_from_forward_is_still_an_averaged_copy():
+    code = _TEMPERATURE.replace("            self.temp.clamp_(0.001, 0.5)", "            self._momentum_update()") + """
+    @torch.no_grad()
+    def _momentum_update(self):
+        for param, param_m in zip(self.visual_encoder.parameters(), self.visual_encoder_m.parameters()):
+            param_m.data = param_m.data * self.momentum + param.data * (1. - self.momentum)
+
+    def forward_features(self, image):
+        with torch.no_grad():
+            self.temp.clamp_(0.001, 0.5)
+        return image
+"""
+    assert found(code) == []
