@@ -217,6 +217,36 @@ def test_keras_callback_other_methods():
         assert hl301(KERAS.format(hook=hook)) == [], hook
 
 
+# --- MMEngine / MMCV --------------------------------------------------------------------------
+
+MMENGINE = """
+from mmengine.hooks import Hook
+
+class Progressive(Hook):
+    def __init__(self, config):
+        self.config = config
+
+    def {hook}(self, runner, *args):
+        if runner.epoch == 5:
+            self.config["batch_size"] = 64
+"""
+
+
+def test_mmengine_hooks_in_the_runners_training_loop():
+    for hook in ("before_train_epoch", "after_train_iter", "after_epoch", "before_iter"):
+        assert hl301(MMENGINE.format(hook=hook)) == [10], hook
+    assert "MMEngine hook `before_train_epoch`" in messages(MMENGINE.format(hook="before_train_epoch"))[0]
+
+
+def test_mmengine_hook_set_up_before_training_and_other_hook_classes():
+    for hook in ("before_train", "before_run", "after_val_epoch"):
+        assert hl301(MMENGINE.format(hook=hook)) == [], hook
+    unrelated = MMENGINE.format(hook="before_train_epoch").replace("from mmengine.hooks import Hook", "from .base import Hook")
+    assert hl301(unrelated) == []
+    mmcv = MMENGINE.format(hook="after_train_iter").replace("from mmengine.hooks import Hook", "from mmcv.runner import Hook")
+    assert hl301(mmcv) == [10]
+
+
 # --- Hugging Face -----------------------------------------------------------------------------
 
 def test_trainer_callback_changes_args_but_may_change_control():

@@ -2,7 +2,8 @@
 
 Methods of framework classes (Lightning ``training_step``/``on_train_*``/``*_epoch_end``/
 ``on_before_optimizer_step``; Keras ``Callback.on_epoch_*``/``on_*batch_*``; Hugging Face
-``TrainerCallback.on_*``; XGBoost ``TrainingCallback.after_iteration``), functions handed to a
+``TrainerCallback.on_*``; XGBoost ``TrainingCallback.after_iteration``; MMEngine/MMCV
+``Hook.before_train_epoch``/``after_train_iter``/...), functions handed to a
 ``callbacks=`` argument (LightGBM callbacks, and the functions a callback factory returns), and
 same-file functions those call.
 """
@@ -28,12 +29,14 @@ _HF_HOOK = re.compile(r"^on_\w+$")
 _BOOSTING_HOOK = re.compile(r"^(after_iteration|before_iteration)$")
 _TRAINER_HOOK = re.compile(r"^(training_step|compute_loss)$")  # a transformers/trl Trainer subclass
 _KERAS_MODEL_HOOK = re.compile(r"^train_step$")  # a keras.Model subclass's custom step
+# the runner calls these inside its training loop; before_train/before_run come before it starts
+_MMENGINE_HOOK = re.compile(r"^(before|after)_(train_epoch|train_iter|epoch|iter)$")
 _CALLBACK_LIST = re.compile(r"callbacks?$", re.I)
 
 
 @dataclass(frozen=True)
 class Hook:
-    framework: str  # lightning | keras | keras-model | transformers | hf-trainer | xgboost | boosting | callback | called
+    framework: str  # lightning | keras | keras-model | transformers | hf-trainer | xgboost | mmengine | boosting | callback | called
     function: cst.FunctionDef
     via: str | None = None  # for functions called from a hook: the hook's name
 
@@ -48,6 +51,7 @@ class Hook:
             "hf-trainer": "Trainer subclass's",
             "transformers": "TrainerCallback hook",
             "xgboost": "XGBoost callback hook",
+            "mmengine": "MMEngine hook",
             "boosting": "boosting callback hook",
             "callback": "training callback",
         }[self.framework]
@@ -81,6 +85,8 @@ def class_framework(node: cst.ClassDef, ctx: "FileContext", depth: int = 0) -> s
             return "keras"
         if head == "xgboost" or last == "TrainingCallback":
             return "xgboost"
+        if head in ("mmengine", "mmcv") and last == "Hook":
+            return "mmengine"
         if last == "Callback":
             return "callback"  # imported from somewhere we cannot resolve
     return None
@@ -99,6 +105,8 @@ def _is_hook_name(framework: str, name: str) -> bool:
         return bool(_TRAINER_HOOK.match(name))
     if framework == "keras-model":
         return bool(_KERAS_MODEL_HOOK.match(name))
+    if framework == "mmengine":
+        return bool(_MMENGINE_HOOK.match(name))
     if framework == "callback":
         return bool(_LIGHTNING_HOOK.match(name) or _KERAS_HOOK.match(name) or _BOOSTING_HOOK.match(name))
     return False
