@@ -47,6 +47,8 @@ class Catalogue:
         self._keyword_patterns = tuple(k for k in keywords if "*" in k)
         self.epoch_keywords = frozenset(data["epoch_keywords"])
         self.not_hyperparameters = frozenset(data["not_hyperparameters"])
+        # every argument name that is a slot of some catalogued callable (max_depth, n_clusters, lr, ...)
+        self.slot_names = frozenset(arg for args in self.slots.values() for arg in args)
         self._cache: dict[str, str | None] = {}
 
     def canonical(self, qualified_name: str) -> str | None:

@@ -524,17 +524,27 @@ def _target_names(node: cst.CSTNode) -> set[str]:
 
 
 def hyperparameter_sweep_loop(ctx: "FileContext", loop: cst.For) -> bool:
-    """A loop whose variable is handed to a hyperparameter slot in its body (``for k in range(1, 11):
-    KMeans(n_clusters=k).fit(X)``, the elbow method): it fits one model per value of a
-    hyperparameter, so its range is a search space, not a number of epochs or steps."""
+    """A loop whose variable is itself the value of a hyperparameter slot in its body (``for k in
+    range(1, 11): KMeans(n_clusters=k).fit(X)``, the elbow method): it fits one model per value of
+    a hyperparameter, so its range is a search space, not a number of epochs or steps. The
+    variable may also go, as it is, to a keyword that is a slot of some catalogued callable
+    (``fit_tree(X, y, max_depth=depth)``). A value computed from the variable
+    (``batch_size=32 * (epoch + 1)``, a schedule over the epochs) does not make the loop a sweep."""
     names = _target_names(loop.target)
     if not names:
         return False
+    catalogue = ctx.catalogue
     for node in _walk_names_and_calls(loop.body):
         if not isinstance(node, cst.Call):
             continue
-        for slot in slot_arguments(ctx, node):
-            if any(isinstance(n, cst.Name) and n.value in names for n in _walk_names_and_calls(slot.argument.value)):
+        bare = [a for a in node.args if isinstance(a.value, cst.Name) and a.value.value in names]
+        if not bare:
+            continue
+        if any(slot.argument is argument for slot in slot_arguments(ctx, node) for argument in bare):
+            return True
+        for argument in bare:
+            keyword = argument.keyword.value if argument.keyword is not None else None
+            if keyword in catalogue.slot_names and keyword not in catalogue.epoch_keywords:
                 return True
     return False
 

@@ -285,6 +285,19 @@ def test_elbow_loop_over_n_clusters_is_not_a_training_loop_count():
     assert found(source) == [("HL101", 4), ("HL103", 9)]
 
 
+def test_an_epoch_loop_with_a_batch_size_schedule_is_still_a_training_loop_count():
+    source = (
+        "import torch\n"
+        "for epoch in range(100):\n"  # reported: a progressive batch size does not make it a sweep
+        "    loader = torch.utils.data.DataLoader(train_set, batch_size=32 * (epoch + 1))\n"
+        "    for x, y in loader:\n"
+        "        optimizer.zero_grad()\n"
+        "        loss_fn(model(x), y).backward()\n"
+        "        optimizer.step()\n"
+    )
+    assert ("HL103", 2) in found(source)
+
+
 def test_training_batch_size_keyword_is_kept_even_under_an_evaluation_name():
     source = (
         "from transformers import TrainingArguments\n"
