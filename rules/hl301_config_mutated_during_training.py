@@ -33,7 +33,8 @@ class ConfigMutatedDuringTraining(ChangeRule):
     dict loaded from YAML/JSON/TOML, a dataclass config, `TrainingArguments`, `model.config` or a
     Lightning module's `self.hparams` — inside a training loop, in a function the loop calls, in
     a training hook (Lightning `on_train_*`, Keras `Callback.on_epoch_*`, `TrainerCallback.on_*`,
-    XGBoost `after_iteration`, LightGBM callbacks) or after the first training call.
+    XGBoost `after_iteration`, LightGBM callbacks, MMEngine `Hook.after_train_iter`/...) or after
+    the first training call.
 
     Setup before training is fine: filling in derived fields (`args.device`, `args.world_size`),
     scaling the learning rate by the batch size, merging overrides.
