@@ -133,10 +133,16 @@ def _hl202(analysis: Analysis, write: Write, value: Learned, training: str | Non
     return Decision("HL202", write, message, _torch_suggestion(analysis, write, value, target))
 
 
+def _self_or_submodule(owner: str | None) -> bool:
+    """``self`` or a submodule of it (``self.conv``, ``self.blocks[0].attn``)."""
+    return owner == "self" or bool(owner and owner.startswith(("self.", "self[")))
+
+
 def _in_module_forward(analysis: Analysis, write: Write) -> str | None:
-    """A module's own registered parameter changed in place in its ``forward`` (``self.temp.clamp_(
-    0.001, 0.5)``): that runs at every training step."""
-    if not (isinstance(value_owner := write.value, Learned) and value_owner.owner == "self"):
+    """A parameter of the module or of one of its submodules changed in place in its ``forward``
+    (``self.temp.clamp_(0.001, 0.5)``, ``self.conv.weight.clamp_(-1, 1)``): that runs at every
+    training step."""
+    if not (isinstance(value_owner := write.value, Learned) and _self_or_submodule(value_owner.owner)):
         return None
     for index in range(len(write.ancestors) - 1, -1, -1):
         node = write.ancestors[index]

@@ -415,3 +415,22 @@ def test_a_momentum_update_called_from_forward_is_still_an_averaged_copy():
         return image
 """
     assert found(code) == []
+
+
+def test_a_submodules_parameter_changed_in_forward_is_reported_too():
+    # mmpretrain's SwAV loss re-normalises its prototypes' weight in forward
+    code = _TEMPERATURE.replace("            self.temp.clamp_(0.001, 0.5)", (
+        "            w = self.prototypes.weight.clone()\n"
+        "            self.prototypes.weight.copy_(nn.functional.normalize(w, dim=1))"))
+    code = code.replace("        self.visual_encoder = build_encoder(config)",
+                        "        self.visual_encoder = build_encoder(config)\n        self.prototypes = nn.Linear(128, 3000)")
+    assert found(code) == [("HL202", 15)]
+
+
+def test_a_submodule_copied_from_another_model_in_forward_is_an_averaged_copy():
+    code = _TEMPERATURE.replace("            self.temp.clamp_(0.001, 0.5)", (
+        "            self.encoder_m.weight.mul_(0.995).add_(self.visual_encoder.weight, alpha=0.005)"))
+    code = code.replace("        self.visual_encoder = build_encoder(config)",
+                        "        self.visual_encoder = build_encoder(config)\n        self.encoder_m = build_encoder(config)\n"
+                        "        self.encoder_m.requires_grad_(False)")
+    assert found(code) == []
