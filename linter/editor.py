@@ -13,7 +13,7 @@ from typing import Callable
 
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, Linter, LintResult
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.fixes import fix_text, single_edit  # noqa: F401  (re-exported for the server)
+from hyperlint.fixes import fix_text
 from hyperlint.incremental import IncrementalParser
 from hyperlint.noqa import Directives, parse_directives, string_rows
 from hyperlint.settings import ConfigError, find_config, resolve_settings

@@ -8,6 +8,7 @@ from typing import Callable
 
 import libcst as cst
 
+from hyperlint.common_ends import common_prefix, common_suffix
 from hyperlint.finding import Applicability, Finding, TextEdit
 
 MAX_ROUNDS = 10
@@ -123,11 +124,6 @@ def single_edit(old: str, new: str) -> TextEdit | None:
     """One edit turning ``old`` into ``new``: the changed middle, without the common ends."""
     if old == new:
         return None
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
+    prefix = common_prefix(old, new)
+    suffix = common_suffix(old, new, min(len(old), len(new)) - prefix)
     return TextEdit(prefix, len(old) - suffix, new[prefix : len(new) - suffix])

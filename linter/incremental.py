@@ -42,12 +42,12 @@ import libcst as cst
 from libcst._position import CodePosition, CodeRange
 
 from hyperlint import shortcuts
+from hyperlint.common_ends import common_prefix, common_suffix
 from hyperlint.parsing import parse_module
 from hyperlint.positions import FastPositions, resolve_positions
 
 MAX_WIDENINGS = 4
 MAX_REGION_SHARE = 0.5  # a region larger than this share of the text: parse the text whole
-_BLOCK = 4096
 
 
 class Parsed:
@@ -236,36 +236,6 @@ def _has_block(statement: cst.CSTNode) -> bool:
     return False
 
 
-def _common_prefix(a: str, b: str) -> int:
-    limit = min(len(a), len(b))
-    low = 0
-    while low + _BLOCK <= limit and a[low : low + _BLOCK] == b[low : low + _BLOCK]:
-        low += _BLOCK
-    high = min(low + _BLOCK, limit)
-    while low < high:  # a[:low] == b[:low], and they differ before ``high`` if anywhere
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    size = 0
-    la, lb = len(a), len(b)
-    while size + _BLOCK <= limit and a[la - size - _BLOCK : la - size] == b[lb - size - _BLOCK : lb - size]:
-        size += _BLOCK
-    high = min(size + _BLOCK, limit)
-    while size < high:
-        middle = (size + high + 1) // 2
-        if a[la - middle : la - size] == b[lb - middle : lb - size]:
-            size = middle
-        else:
-            high = middle - 1
-    return size
-
-
 def _indented_comment(lines: Sequence[cst.EmptyLine]) -> bool:
     return any(line.comment is not None and line.whitespace.value for line in lines)
 
@@ -281,8 +251,8 @@ def _leads_with_indented_comment(chunk: _Chunk) -> bool:
 
 def _reparse(layout: _Layout, text: str) -> _AssembledParsed | None:
     old, chunks, module = layout.text, layout.chunks, layout.module
-    prefix = _common_prefix(old, text)
-    suffix = _common_suffix(old, text, min(len(old), len(text)) - prefix)
+    prefix = common_prefix(old, text)
+    suffix = common_suffix(old, text, min(len(old), len(text)) - prefix)
     changed_start, changed_end = prefix, len(old) - suffix  # in the old text
     count = len(chunks)
     starts = list(itertools.accumulate((len(c.text) for c in chunks[:-1]), initial=layout.header_length))

@@ -24,9 +24,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from hyperlint import __version__
-from hyperlint.editor import noqa_edits, single_edit
+from hyperlint.editor import noqa_edits
 from hyperlint.engine import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, LintResult
 from hyperlint.finding import Applicability, Finding, TextEdit
+from hyperlint.fixes import single_edit
 from hyperlint.lint_worker import LintWorker, WorkerFailed, WorkerInterrupted, failure_result
 from hyperlint.lsp_positions import UTF16, LineIndex
 from hyperlint.notebook import cell_document_path

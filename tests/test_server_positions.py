@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperlint.editor import DocumentLinter, noqa_edits, single_edit
+from hyperlint.editor import DocumentLinter, noqa_edits
+from hyperlint.fixes import single_edit
 from hyperlint.finding import TextEdit
 from hyperlint.lsp_positions import UTF8, UTF16, UTF32, LineIndex, code_units
 from hyperlint.source import SourceText
