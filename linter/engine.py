@@ -14,8 +14,8 @@ from hyperlint.catalogue import Catalogue, load_catalogue
 from hyperlint.context import FileContext
 from hyperlint.facts.names import dotted
 from hyperlint.finding import Applicability, Finding, Fix, Position, TextEdit
-from hyperlint.noqa import Directives, parse_directives
 from hyperlint.incremental import IncrementalParser, parse_whole
+from hyperlint.noqa import Directives, parse_directives
 from hyperlint.positions import resolve_positions
 from hyperlint.prefilter import nothing_to_check, rules_for
 from hyperlint.registry import ENGINE_CODES, all_rules

@@ -130,7 +130,7 @@ class IncrementalParser:
             self.last_kind = "same"
             return previous
         parsed: Parsed | None = None
-        if previous is not None and _eligible(text) and shortcuts.enabled(shortcuts.INCREMENTAL_PARSE):
+        if previous is not None and _eligible(text):
             layout = _layout_of(previous)
             if layout is not None:
                 parsed = _reparse(layout, text)
@@ -138,12 +138,11 @@ class IncrementalParser:
         self._last = parsed or parse_whole(text)  # one assignment: an interrupted lint leaves no half state
         return self._last
 
-
     def prepare(self) -> None:
         """Work out, before the next edit comes, how the last text is cut into chunks and where
         its nodes are (an editor calls this when idle, after publishing a lint)."""
         last = self._last
-        if last is None or not _eligible(last.text) or not shortcuts.enabled(shortcuts.INCREMENTAL_PARSE):
+        if last is None or not _eligible(last.text):
             return
         layout = _layout_of(last)
         if layout is not None:
@@ -152,8 +151,11 @@ class IncrementalParser:
 
 
 def _eligible(text: str) -> bool:
-    # libcst drops a form feed at the start of a statement's line: chunk texts would not add up
-    return "\x0c" not in text and shortcuts.enabled(shortcuts.FAST_POSITIONS)
+    """Whether the shortcut may serve ``text``: switched on (with the fast positions its node
+    positions come from), and no form feed (libcst drops one at the start of a statement's line,
+    so chunk texts would not add up)."""
+    return ("\x0c" not in text and shortcuts.enabled(shortcuts.INCREMENTAL_PARSE)
+            and shortcuts.enabled(shortcuts.FAST_POSITIONS))
 
 
 def _line_breaks(text: str) -> int:
