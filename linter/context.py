@@ -97,8 +97,9 @@ class FileContext:
         straight-line code. Call from ``finish``."""
         return self.training_context(ancestors) is not None
 
-    def training_context(self, ancestors=None) -> str | None:
-        """Why the node at ``ancestors`` runs during training, in words; None if it does not."""
+    def training_run_context(self, ancestors=None) -> str | None:
+        """Like ``training_context``, but only while a training runs: in a training loop, a
+        function called from one or a training hook; not merely after a training call."""
         ancestors = ancestors or self.ancestors()
         if self.training.in_training_loop(ancestors) is not None:
             return "inside a training loop"
@@ -108,6 +109,14 @@ class FileContext:
         hook = self.hooks.hook_for(ancestors)
         if hook is not None:
             return hook.describe()
+        return None
+
+    def training_context(self, ancestors=None) -> str | None:
+        """Why the node at ``ancestors`` runs during training, in words; None if it does not."""
+        ancestors = ancestors or self.ancestors()
+        running = self.training_run_context(ancestors)
+        if running is not None:
+            return running
         call = self.training.first_training_call_before(ancestors)
         if call is not None:
             text = " ".join(self.module.code_for_node(call).split())

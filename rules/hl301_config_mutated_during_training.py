@@ -145,7 +145,7 @@ class ConfigMutatedDuringTraining(ChangeRule):
             return message, config_fix(kind, root, target, key, schedule, context, library)
 
         if _runtime_switch(change):
-            check = _also(check, partial(_while_training_runs, ctx, ancestors))
+            check = _also(check, lambda: ctx.training_run_context(ancestors) is not None)
         return Pending(change.node, ctx.enclosing_statement(), ancestors, build, check=check)
 
 
@@ -241,14 +241,6 @@ def _runtime_switch(change: Change) -> bool:
             and obj.attr.value == "config" and root_of(obj) is obj)
 
 
-def _while_training_runs(ctx, ancestors) -> bool:
-    """In a training loop, a function it calls or a training hook; not merely after a training call."""
-    if ctx.training.in_training_loop(ancestors) is not None or ctx.hooks.hook_for(ancestors) is not None:
-        return True
-    function = ctx.enclosing_function(ancestors)
-    return function is not None and ctx.training.called_from_training_loop(function)
-
-
 def _also(first: Callable[[], bool] | None, second: Callable[[], bool]) -> Callable[[], bool]:
     if first is None:
         return second
@@ -307,7 +299,7 @@ def built_after_the_training(ctx, ancestors, built: tuple) -> bool:
     was built after every such call too (a notebook's next experiment, ``config = {}`` /
     ``opts = Namespace(**ckpt["opts"])`` below ``trainer.train()``): it is a new object, not the
     configuration the finished training ran with."""
-    if _while_training_runs(ctx, ancestors):
+    if ctx.training_run_context(ancestors) is not None:
         return False
     training = ctx.training
     before = training.training_calls_before(ancestors)
